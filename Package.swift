@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+// The module map follows ../shared/STYLE.md: one module per stage of the data path, dependencies pointing one way.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "omi-bridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "omi-bridge", targets: ["OmiBridgeCLI"]),
+        .library(name: "OmiAudio", targets: ["OmiAudio"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
+        .systemLibrary(
+            name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        .systemLibrary(
+            name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(
+            name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+
+        .target(
+            name: "OmiAudio",
+            dependencies: ["COpus", "CSampleRate"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "OmiBridgeCLI",
+            dependencies: [
+                "OmiAudio",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "CShimTests", dependencies: ["CDBus", "COpus"], swiftSettings: strict),
+        .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio"], swiftSettings: strict),
+        // Depends on the executable so `swift test` builds it; the tests run the real binary.
+        .testTarget(
+            name: "OmiBridgeCLITests", dependencies: ["OmiAudio", "OmiBridgeCLI"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,92 @@
+import Foundation
+
+/// How fast a capture is fed to the pipeline.
+public enum ReplaySpeed: Sendable, Equatable, CustomStringConvertible {
+    /// As fast as the decoder takes it.
+    case max
+    /// `factor` × real time, following the capture's timestamps (1 = as recorded).
+    case factor(Double)
+
+    public var description: String {
+        switch self {
+        case .max: "max"
+        case .factor(let f): "\(f)x"
+        }
+    }
+}
+
+/// What a replay did, for `omi-bridge replay` and tests.
+public struct ReplayReport: Sendable, Codable, Equatable {
+    public var notifications: Int
+    public var pipeline: PipelineSnapshot
+    public var discontinuities: [Discontinuity]
+    /// Seconds of 16 kHz audio produced.
+    public var decodedSeconds: Double
+    /// Wall-clock seconds the replay took.
+    public var wallSeconds: Double
+    /// Audio seconds decoded per wall-clock second.
+    public var realTimeFactor: Double
+}
+
+/// Feeds a capture through the same `AudioPipeline` the live BLE client uses: a producer thread pushes the
+/// notifications (paced by their timestamps unless `.max`), the decoder thread decodes, and the calling thread
+/// consumes PCM. File input never drops: the producer waits for ring space and the decoder for the consumer.
+public enum CaptureReplay {
+    public static func run(
+        _ capture: OmiCapture, lossMode: LossMode = .conceal, maxConcealedFrames: Int = 50,
+        speed: ReplaySpeed = .max, collectPCM: Bool = true
+    ) throws(AudioSetupError) -> (report: ReplayReport, pcm: [Int16]) {
+        let configuration = DecoderConfiguration(
+            codec: capture.codec, mtu: capture.mtu, lossMode: lossMode, maxConcealedFrames: maxConcealedFrames)
+        let pipeline = try AudioPipeline(configuration: configuration, outputPolicy: .waitWhenFull)
+        let began = ContinuousClock.now
+        pipeline.start()
+        let records = capture.records
+        let producer = Thread {
+            let firstStamp = records.first?.timestampNanos ?? 0
+            for record in records {
+                if case .factor(let factor) = speed, factor > 0 {
+                    let due = Double(record.timestampNanos - firstStamp) / 1e9 / factor
+                    let wait = due - (ContinuousClock.now - began).seconds
+                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                }
+                while !pipeline.input.waitForSpace(length: record.bytes.count) {}
+                record.bytes.withUnsafeBytes { _ = pipeline.push($0, timestampNanos: record.timestampNanos) }
+            }
+            pipeline.finishInput()
+        }
+        producer.name = "omi-replay-producer"
+        producer.start()
+
+        var pcm: [Int16] = []
+        var discontinuities: [Discontinuity] = []
+        let chunk = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 16_384)
+        defer { chunk.deallocate() }
+        while true {
+            let n = pipeline.pcm.read(into: chunk)
+            if n > 0 && collectPCM { pcm.append(contentsOf: chunk[..<n]) }
+            while let event = pipeline.discontinuities.read() { discontinuities.append(event) }
+            if n == 0 {
+                if pipeline.pcm.isClosed && pipeline.pcm.count == 0 { break }
+                _ = pipeline.pcm.waitForData()
+            }
+        }
+        pipeline.waitUntilFinished()
+        while let event = pipeline.discontinuities.read() { discontinuities.append(event) }
+        let wall = (ContinuousClock.now - began).seconds
+        let snapshot = pipeline.snapshot()
+        let report = ReplayReport(
+            notifications: records.count, pipeline: snapshot, discontinuities: discontinuities,
+            decodedSeconds: snapshot.decodedSeconds, wallSeconds: wall,
+            realTimeFactor: wall > 0 ? snapshot.decodedSeconds / wall : 0)
+        return (report, pcm)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,107 @@
+public import ArgumentParser
+import Foundation
+import OmiAudio
+
+/// `omi-bridge replay`: a capture through the live pipeline, with statistics.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run a capture through the same pipeline the live BLE path uses, and print statistics.",
+        discussion: """
+            FILE is an .omicap capture (see docs/omicap.md). A .wav or .pcm file is accepted too: it is first \
+            encoded as a CV1 would send it (codec 21, MTU 247), then replayed.
+            """
+    )
+
+    @Argument(help: "An .omicap capture, or a .wav/.pcm file to encode and replay.")
+    var file: String
+
+    @Option(name: .long, help: "'max' (as fast as possible) or a factor of real time (1 = as recorded).")
+    var speed: String = "max"
+
+    @Option(name: .customLong("wav-out"), help: "Write the decoded 16 kHz mono audio to this WAV file.")
+    var wavOut: String?
+
+    @Flag(name: .long, help: "Print the statistics as one JSON object.")
+    var json = false
+
+    @Option(name: .customLong("loss-mode"), help: "conceal (Opus PLC for lost frames) or drop (as the Omi app).")
+    var lossMode: LossMode = .conceal
+
+    @Option(name: .customLong("max-conceal"), help: "Most frames concealed per gap; longer gaps are discontinuities.")
+    var maxConceal: Int = 50
+
+    func validate() throws {
+        guard parsedSpeed != nil else {
+            throw ValidationError("--speed: '\(speed)' is neither 'max' nor a positive number")
+        }
+        guard maxConceal >= 0 else { throw ValidationError("--max-conceal: must be 0 or more, got \(maxConceal)") }
+    }
+
+    private var parsedSpeed: ReplaySpeed? {
+        if speed == "max" { return .max }
+        guard let factor = Double(speed), factor > 0, factor.isFinite else { return nil }
+        return .factor(factor)
+    }
+
+    func run() throws {
+        let url = URL(fileURLWithPath: file)
+        var capture: OmiCapture
+        var warning: String?
+        if ["wav", "pcm", "raw", "s16"].contains(url.pathExtension.lowercased()) {
+            let (audio, notes) = try catching { try PCMAudio.load(url) }
+            for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            capture = try catching { try OmiCapture.encode(audio).capture }
+        } else {
+            do {
+                capture = try OmiCapture(contentsOf: url)
+            } catch {
+                guard let partial = error.partial else { throw CLIFailure(error.description) }
+                // Keep what is intact: replay it, report the damage, and exit 1 at the end.
+                capture = partial
+                warning = error.description
+                FileHandle.standardError.write(Data("omi-bridge: \(error.description); replaying the rest\n".utf8))
+            }
+        }
+        let (report, pcm) = try catching {
+            try CaptureReplay.run(
+                capture, lossMode: lossMode, maxConcealedFrames: maxConceal, speed: parsedSpeed!,
+                collectPCM: wavOut != nil)
+        }
+        if let wavOut { try catching { try WAVFile.write(pcm, to: URL(fileURLWithPath: wavOut)) } }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = try catching { try encoder.encode(ReplayJSON(file: file, report: report, error: warning)) }
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(Self.summary(file: file, codec: capture.codec, report: report))
+        }
+        if let warning { throw CLIFailure(warning) }
+    }
+
+    static func summary(file: String, codec: OmiCodec, report: ReplayReport) -> String {
+        let r = report.pipeline.reassembly
+        let d = report.pipeline.decode
+        return """
+            replayed \(file): \(codec), MTU \(report.pipeline.mtu)
+              notifications \(r.received) received, \(r.duplicates) duplicate, \(r.lostNotifications) lost, \
+            \(r.resets) resets, \(r.malformed) malformed, \(r.orphanFragments) orphan fragments
+              frames        \(r.frames) reassembled, \(d.decodedFrames) decoded, \(r.lostFrames) lost \
+            (\(d.concealedFrames) concealed, \(d.droppedFrames) dropped), \(d.decodeErrors) decode errors
+              audio         \(String(format: "%.2f", report.decodedSeconds)) s decoded, \
+            \(d.discontinuities) discontinuities
+              speed         \(String(format: "%.1f", report.realTimeFactor))x real time \
+            (\(String(format: "%.3f", report.wallSeconds)) s wall)
+            """
+    }
+}
+
+/// The `--json` shape: the report plus which file it is about.
+struct ReplayJSON: Encodable {
+    var file: String
+    var report: ReplayReport
+    var error: String?
+}
+
+extension LossMode: ExpressibleByArgument {}

@@ -1,0 +1,111 @@
+import Foundation
+import OmiAudio
+import Testing
+
+/// Runs the real `omi-bridge` binary that `swift build` put beside the test bundle.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omi-bridge")
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func tempDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("omi-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Suite("omi-bridge encode / replay")
+struct CLITests {
+    @Test("encode then replay --json reports the frames, losses and audio of the capture")
+    func encodeReplay() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = dir.appendingPathComponent("in.wav")
+        let samples = (0..<32_000).map { Int16(6000 * sin(2 * Double.pi * 300 * Double($0) / 16_000)) }
+        try WAVFile.write(samples, to: wav)
+        let cap = dir.appendingPathComponent("in.omicap").path
+
+        let encode = try CLI.run(["encode", wav.path, "--out", cap, "--mtu", "100", "--loss", "10%", "--seed", "4"])
+        #expect(encode.status == 0, "\(encode.stderr)")
+        #expect(encode.stdout.contains("100 frames"))
+
+        let out = dir.appendingPathComponent("out.wav").path
+        let replay = try CLI.run(["replay", cap, "--json", "--wav-out", out])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
+        let report = json["report"] as! [String: Any]
+        let pipeline = report["pipeline"] as! [String: Any]
+        let reassembly = pipeline["reassembly"] as! [String: Any]
+        #expect(pipeline["codec"] as? Int == 21)
+        #expect((reassembly["lostNotifications"] as! Int) > 0)
+        let decoded = try PCMAudio.load(URL(fileURLWithPath: out)).audio
+        #expect(abs(decoded.samples.count - samples.count) <= 320)
+
+        let text = try CLI.run(["replay", cap, "--loss-mode", "drop"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("dropped"))
+        #expect(text.stdout.contains("x real time"))
+    }
+
+    @Test("Bad arguments exit 2 with a one-line reason naming the option", arguments: [
+        (["encode", "x.wav", "--out", "y", "--codec", "7"], "--codec: unknown Omi codec id 7"),
+        (["encode", "x.wav", "--out", "y", "--mtu", "5"], "--mtu: 5 is outside the ATT MTU range 23…517"),
+        (["encode", "x.wav", "--out", "y", "--loss", "2"], "--loss: '2' is not a probability"),
+        (["replay", "x.omicap", "--speed", "fast"], "--speed: 'fast' is neither 'max' nor a positive number"),
+        (["replay", "x.omicap", "--loss-mode", "maybe"], "--loss-mode"),
+        (["frobnicate"], "Unexpected argument 'frobnicate'"),
+    ])
+    func usageErrors(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("Unreadable and damaged files exit 1 naming the file; a truncated capture still replays its intact part")
+    func runtimeErrors() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = try CLI.run(["replay", dir.appendingPathComponent("nope.omicap").path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("omi-bridge: \(dir.path)/nope.omicap: cannot read"))
+
+        let capture = try OmiCapture.encode(PCMAudio(samples: [Int16](repeating: 100, count: 16_000))).capture
+        let cut = dir.appendingPathComponent("cut.omicap")
+        try Data(capture.serialized().dropLast(7)).write(to: cut)
+        let truncated = try CLI.run(["replay", cut.path, "--json"])
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr.contains("truncated record at byte offset"))
+        let json = try JSONSerialization.jsonObject(with: Data(truncated.stdout.utf8)) as! [String: Any]
+        #expect((json["report"] as! [String: Any])["notifications"] as? Int == capture.records.count - 1)
+
+        let notWav = dir.appendingPathComponent("bad.wav")
+        try Data("not audio".utf8).write(to: notWav)
+        let bad = try CLI.run(["encode", notWav.path, "--out", dir.appendingPathComponent("o").path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "omi-bridge: \(notWav.path): not a RIFF/WAVE file at byte offset 0\n")
+    }
+}
