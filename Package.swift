@@ -24,11 +24,13 @@ let package = Package(
         .systemLibrary(
             name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(
             name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
 
         .target(
             name: "OmiAudio",
-            dependencies: ["COpus", "CSampleRate"],
+            dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .executableTarget(
             name: "OmiBridgeCLI",

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// A lock-free ring buffer for exactly one producer thread and one consumer thread.
@@ -89,6 +90,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Returns whether the space is there. For producers that may wait (file replay), never for the BLE reader.
     public func waitForSpace(_ count: Int, timeout: Duration = .milliseconds(50)) -> Bool {
         precondition(count <= capacity, "waiting for more space than the ring has")
+        if spinUntil({ freeCapacity >= count }) { return true }
         while freeCapacity < count {
             producerParked.store(true, ordering: .sequentiallyConsistent)
             if capacity - fillLevelSeqCst >= count {
@@ -154,7 +156,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Blocks the consumer until something is readable, the ring is closed, or the timeout passes.
     /// Returns whether items are readable.
     public func waitForData(timeout: Duration = .milliseconds(50)) -> Bool {
-        if count > 0 { return true }
+        if spinUntil({ count > 0 || isClosed }) { return count > 0 }
         consumerParked.store(true, ordering: .sequentiallyConsistent)
         if fillLevelSeqCst > 0 || closed.load(ordering: .sequentiallyConsistent) {
             consumerParked.store(false, ordering: .relaxed)
@@ -166,6 +168,18 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     // MARK: Internals
+
+    /// Yields the CPU a few times before a side parks: when the other side is busy (a replay at full speed), data
+    /// or space usually appears within microseconds, and parking would cost a futex wake per write.
+    private func spinUntil(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<Self.spinsBeforeParking {
+            if condition() { return true }
+            sched_yield()
+        }
+        return condition()
+    }
+
+    private static var spinsBeforeParking: Int { 32 }
 
     private var fillLevelSeqCst: Int {
         tail.load(ordering: .sequentiallyConsistent) - head.load(ordering: .sequentiallyConsistent)

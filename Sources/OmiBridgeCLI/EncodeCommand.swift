@@ -53,7 +53,7 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let codec = OmiCodec(rawValue: codec)!
-        let (audio, notes) = try catching { try PCMAudio.load(URL(fileURLWithPath: input)) }
+        let (audio, notes) = try catching { try PCMAudio.load(path: input) }
         for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let injector = loss.flatMap(Self.parseProbability).map { LossInjector(probability: $0, seed: seed) }
         let start = Int64(Date().timeIntervalSince1970 * 1e9)

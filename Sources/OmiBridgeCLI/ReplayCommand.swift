@@ -49,7 +49,7 @@ struct ReplayCommand: ParsableCommand {
         var capture: OmiCapture
         var warning: String?
         if ["wav", "pcm", "raw", "s16"].contains(url.pathExtension.lowercased()) {
-            let (audio, notes) = try catching { try PCMAudio.load(url) }
+            let (audio, notes) = try catching { try PCMAudio.load(path: file) }
             for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             capture = try catching { try OmiCapture.encode(audio).capture }
         } else {
@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
                 capture, lossMode: lossMode, maxConcealedFrames: maxConceal, speed: parsedSpeed!,
                 collectPCM: wavOut != nil)
         }
-        if let wavOut { try catching { try WAVFile.write(pcm, to: URL(fileURLWithPath: wavOut)) } }
+        if let wavOut { try catching { try AudioFile.writeWAV(pcm, path: wavOut) } }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -49,7 +49,7 @@ enum TestAudio {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "espeak-ng failed; run scripts/bootstrap")
-        return try PCMAudio.load(url).audio
+        return try PCMAudio.load(path: url.path).audio
     }
 
     /// The decoder's delay against the input, found by cross-correlation over `0...maxLag` samples.
