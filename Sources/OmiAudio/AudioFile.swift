@@ -1,4 +1,5 @@
 import CSndFile
+import Foundation
 
 /// Audio files through libsndfile: reads anything it knows (WAV in every PCM/float flavour, FLAC, Ogg Vorbis,
 /// AIFF, …) and writes PCM16 WAV. `PCMAudio.load` converts what it reads to the pipeline's 16 kHz mono PCM16.
@@ -63,6 +64,18 @@ public enum AudioFile {
         let closed = sf_close(file)
         guard written == samples.count, closed == 0 else {
             throw AudioFileError(path: path, reason: "cannot write: short write (\(written) of \(samples.count))")
+        }
+    }
+}
+
+extension AudioFile {
+    /// Writes mono PCM16 as headerless little-endian samples (`.pcm`, the format `PCMAudio.load` reads back).
+    public static func writeRawPCM(_ samples: [Int16], path: String) throws(AudioFileError) {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(samples.count * 2)
+        for s in samples { bytes.appendLittleEndian(s) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw AudioFileError(path: path, reason: "cannot write")
         }
     }
 }

@@ -22,6 +22,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("wav-out"), help: "Write the decoded 16 kHz mono audio to this WAV file.")
     var wavOut: String?
 
+    @Option(name: .customLong("pcm-out"), help: "Write the decoded audio as raw 16 kHz mono PCM16 LE to this file.")
+    var pcmOut: String?
+
     @Flag(name: .long, help: "Print the statistics as one JSON object.")
     var json = false
 
@@ -66,9 +69,10 @@ struct ReplayCommand: ParsableCommand {
         let (report, pcm) = try catching {
             try CaptureReplay.run(
                 capture, lossMode: lossMode, maxConcealedFrames: maxConceal, speed: parsedSpeed!,
-                collectPCM: wavOut != nil)
+                collectPCM: wavOut != nil || pcmOut != nil)
         }
         if let wavOut { try catching { try AudioFile.writeWAV(pcm, path: wavOut) } }
+        if let pcmOut { try catching { try AudioFile.writeRawPCM(pcm, path: pcmOut) } }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -54,7 +54,8 @@ struct CLITests {
         #expect(encode.stdout.contains("100 frames"))
 
         let out = dir.appendingPathComponent("out.wav").path
-        let replay = try CLI.run(["replay", cap, "--json", "--wav-out", out])
+        let raw = dir.appendingPathComponent("out.pcm").path
+        let replay = try CLI.run(["replay", cap, "--json", "--wav-out", out, "--pcm-out", raw])
         #expect(replay.status == 0, "\(replay.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
         let report = json["report"] as! [String: Any]
@@ -64,6 +65,7 @@ struct CLITests {
         #expect((reassembly["lostNotifications"] as! Int) > 0)
         let decoded = try PCMAudio.load(path: out).audio
         #expect(abs(decoded.samples.count - samples.count) <= 320)
+        #expect(try PCMAudio.load(path: raw).audio == decoded)
 
         let text = try CLI.run(["replay", cap, "--loss-mode", "drop"])
         #expect(text.status == 0)
