@@ -32,6 +32,9 @@ let package = Package(
             name: "OmiAudio",
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
+        .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
+        // Test support shipped as a module (as hummingbird's testing helpers): private buses, simulators.
+        .target(name: "BridgeTesting", dependencies: ["DBusKit"], swiftSettings: strict),
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "CShimTests", dependencies: ["CDBus", "COpus"], swiftSettings: strict),
+        .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "CDBus", "BridgeTesting"], swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(
