@@ -33,8 +33,11 @@ let package = Package(
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
+        .target(name: "BlueZ", dependencies: ["DBusKit"], swiftSettings: strict),
+        .target(name: "OmiDevice", dependencies: ["BlueZ", "OmiAudio"], swiftSettings: strict),
+        .target(name: "OmiSimulator", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
         // Test support shipped as a module (as hummingbird's testing helpers): private buses, simulators.
-        .target(name: "BridgeTesting", dependencies: ["DBusKit"], swiftSettings: strict),
+        .target(name: "BridgeTesting", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
@@ -45,6 +48,9 @@ let package = Package(
 
         .testTarget(name: "CShimTests", dependencies: ["CDBus", "COpus"], swiftSettings: strict),
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "CDBus", "BridgeTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "OmiDeviceTests", dependencies: ["OmiDevice", "BlueZ", "OmiSimulator", "BridgeTesting"],
+            swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(

@@ -100,6 +100,20 @@ public final class DBusConnection: Sendable {
         return try result.get()
     }
 
+    /// Calls a method and runs `onReply` on the connection's thread, in order with the signals around it: a
+    /// snapshot applied there (BlueZ's `GetManagedObjects`) can never overwrite a newer signal.
+    public func call(
+        destination: String?, path: String, interface: String?, member: String, arguments: [DBusValue] = [],
+        timeout: Duration = .seconds(25), onReply: @escaping @Sendable (Result<[DBusValue], DBusError>) -> Void
+    ) {
+        guard !isClosed else { return onReply(.failure(.disconnected())) }
+        perform { loop in
+            loop.call(
+                destination: destination, path: path, interface: interface, member: member, arguments: arguments,
+                timeout: timeout, reply: onReply)
+        }
+    }
+
     /// Emits a signal from `path`.
     public func emit(path: String, interface: String, member: String, arguments: [DBusValue] = []) {
         perform { loop in try? loop.emit(path: path, interface: interface, member: member, arguments: arguments) }

@@ -1,0 +1,217 @@
+import DBusKit
+import Foundation
+import Glibc
+import Synchronization
+
+/// Receives one characteristic value, on the subscription's own thread; the bytes are valid during the call.
+public typealias NotificationSink = @Sendable (UnsafeRawBufferPointer) -> Void
+
+/// How notifications are subscribed.
+public enum NotifyMode: String, Sendable, CaseIterable {
+    /// `AcquireNotify`: BlueZ hands over a SEQPACKET socket, one datagram per notification (no D-Bus per value).
+    case acquire
+    /// `StartNotify`: each value arrives as a `PropertiesChanged` signal for "Value".
+    case start
+    /// `AcquireNotify`, falling back to `StartNotify` when BlueZ or the characteristic does not support it.
+    case auto
+}
+
+/// A live notification subscription. Both implementations feed the sink without allocating.
+public protocol GattSubscription: Sendable {
+    /// The path actually in use (`acquire` or `start`).
+    var mode: NotifyMode { get }
+    /// The MTU AcquireNotify reported, if that path is used.
+    var acquiredMTU: Int? { get }
+    /// Returns when notifications stop arriving for good (socket hang-up, Notifying=false), with the reason.
+    func ended() async -> String
+    /// Stops the subscription; idempotent.
+    func cancel() async
+}
+
+extension BlueZClient {
+    /// Subscribes to `characteristic`. With `.auto`, `AcquireNotify` is tried first and `StartNotify` used when it
+    /// is refused (older BlueZ, a characteristic without it, or one already notifying).
+    public func subscribe(_ characteristic: String, mode: NotifyMode = .auto, sink: @escaping NotificationSink)
+        async throws(BlueZError) -> any GattSubscription
+    {
+        if mode != .start {
+            do throws(BlueZError) {
+                let reply = try await call(
+                    characteristic, Self.characteristicInterface, "AcquireNotify", [.properties([:])],
+                    timeout: .seconds(10), doing: "AcquireNotify on \(characteristic)")
+                guard case .unixFD(let fd)? = reply.first else {
+                    throw BlueZError(.dbus, "AcquireNotify on \(characteristic) returned no descriptor")
+                }
+                return AcquiredNotifications(fd: fd.take(), mtu: reply.dropFirst().first?.integer.map(Int.init), sink: sink)
+            } catch {
+                guard mode == .auto, error.kind != .disconnected, error.kind != .bluezNotRunning else { throw error }
+                // Fall through to StartNotify.
+            }
+        }
+        return try await SignalNotifications.start(characteristic, client: self, sink: sink)
+    }
+}
+
+/// Completion shared by both subscription kinds. Waiting is cancellable: a cancelled waiter gets "cancelled".
+final class SubscriptionEnd: Sendable {
+    private struct State {
+        var reason: String?
+        var waiters: [Int: CheckedContinuation<String, Never>] = [:]
+        var next = 0
+    }
+
+    private let state = Mutex(State())
+
+    func finish(_ reason: String) {
+        let waiters = state.withLock { s -> [CheckedContinuation<String, Never>] in
+            guard s.reason == nil else { return [] }
+            s.reason = reason
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: reason) }
+    }
+
+    func wait() async -> String {
+        let id = state.withLock { s in
+            s.next += 1
+            return s.next
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let reason = state.withLock { s -> String? in
+                    if s.reason == nil && !Task.isCancelled { s.waiters[id] = continuation }
+                    return s.reason ?? (Task.isCancelled ? "cancelled" : nil)
+                }
+                if let reason { continuation.resume(returning: reason) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: "cancelled")
+        }
+    }
+}
+
+/// `AcquireNotify`: a reader thread drains the socket with `recv` into one preallocated buffer and hands each
+/// datagram to the sink. A hang-up means BlueZ released the acquisition (link loss, device gone, bluetoothd
+/// exit). Zero-length datagrams are legal and are passed on.
+final class AcquiredNotifications: GattSubscription {
+    let mode = NotifyMode.acquire
+    let acquiredMTU: Int?
+    private let fd: Int32
+    private let cancelled = Atomic<Bool>(false)
+    private let end = SubscriptionEnd()
+
+    init(fd: Int32, mtu: Int?, sink: @escaping NotificationSink) {
+        self.fd = fd
+        acquiredMTU = mtu
+        let thread = Thread { [self] in read(sink) }
+        thread.name = "omi-acquire-notify"
+        thread.start()
+    }
+
+    private func read(_ sink: NotificationSink) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
+        defer {
+            buffer.deallocate()
+            close(fd)
+        }
+        var reason = "cancelled"
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        outer: while !cancelled.load(ordering: .relaxed) {
+            pfd.revents = 0
+            let ready = poll(&pfd, 1, 200)
+            if ready < 0 && errno != EINTR {
+                reason = "poll failed: \(String(cString: strerror(errno)))"
+                break
+            }
+            guard ready > 0 else { continue }
+            let hungUp = pfd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+            if pfd.revents & Int16(POLLIN) != 0 {
+                while true {
+                    let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+                    if n > 0 || (n == 0 && !hungUp) {
+                        sink(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                        if n == 0 { break }  // a zero-length datagram; poll again
+                    } else if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                        reason = n == 0 ? "hang-up" : "recv failed: \(String(cString: strerror(errno)))"
+                        break outer
+                    } else {
+                        break
+                    }
+                }
+            }
+            if hungUp {
+                reason = "hang-up"
+                break
+            }
+        }
+        end.finish(cancelled.load(ordering: .relaxed) ? "cancelled" : reason)
+    }
+
+    func ended() async -> String { await end.wait() }
+
+    func cancel() async {
+        cancelled.store(true, ordering: .relaxed)
+        shutdown(fd, Int32(SHUT_RDWR))  // wakes the poll; the reader closes the descriptor
+        _ = await end.wait()
+    }
+}
+
+/// `StartNotify`: values arrive as `PropertiesChanged` signals, handled on the D-Bus thread with the
+/// zero-copy view (no Swift values are built for them).
+final class SignalNotifications: GattSubscription {
+    let mode = NotifyMode.start
+    let acquiredMTU: Int? = nil
+    private let client: BlueZClient
+    private let characteristic: String
+    private let token: DBusSignalHandlerToken
+    private let end: SubscriptionEnd
+
+    private init(client: BlueZClient, characteristic: String, token: DBusSignalHandlerToken, end: SubscriptionEnd) {
+        self.client = client
+        self.characteristic = characteristic
+        self.token = token
+        self.end = end
+    }
+
+    static func start(_ characteristic: String, client: BlueZClient, sink: @escaping NotificationSink)
+        async throws(BlueZError) -> SignalNotifications
+    {
+        let end = SubscriptionEnd()
+        let token: DBusSignalHandlerToken
+        do {
+            token = try await client.connection.addSignalHandler(
+                DBusMatchRule(
+                    sender: BlueZClient.service, path: characteristic, interface: "org.freedesktop.DBus.Properties",
+                    member: "PropertiesChanged", arg0: BlueZClient.characteristicInterface)
+            ) { view in
+                if !view.withChangedBytes(forKey: "Value", sink),
+                    view.arguments().dropFirst().first?.dictionary?["Notifying"]?.bool == false
+                {
+                    end.finish("Notifying=false")
+                }
+            }
+        } catch {
+            throw BlueZError(error, doing: "subscribing to \(characteristic)")
+        }
+        let subscription = SignalNotifications(client: client, characteristic: characteristic, token: token, end: end)
+        do {
+            try await client.call(
+                characteristic, BlueZClient.characteristicInterface, "StartNotify", timeout: .seconds(10),
+                doing: "StartNotify on \(characteristic)")
+        } catch {
+            client.connection.removeSignalHandler(token)
+            throw error
+        }
+        return subscription
+    }
+
+    func ended() async -> String { await end.wait() }
+
+    func cancel() async {
+        _ = try? await client.call(
+            characteristic, BlueZClient.characteristicInterface, "StopNotify", timeout: .seconds(5), doing: "StopNotify")
+        client.connection.removeSignalHandler(token)
+        end.finish("cancelled")
+    }
+}

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// A clock whose `sleep` returns at once after moving its time forward, and records what was asked: backoff
+/// and cadence code runs at full speed in tests, and tests can assert the exact delays.
+public final class InstantClock: Clock, Sendable {
+    public struct Instant: InstantProtocol {
+        public var offset: Duration
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+
+    private let state = Mutex<(now: Instant, sleeps: [Duration])>((Instant(offset: .zero), []))
+
+    public init() {}
+
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+    /// Every duration slept, in order.
+    public var sleeps: [Duration] { state.withLock { $0.sleeps } }
+
+    public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        try Task.checkCancellation()
+        state.withLock { s in
+            s.sleeps.append(s.now.duration(to: deadline))
+            if deadline > s.now { s.now = deadline }
+        }
+        await Task.yield()
+    }
+}
+
+/// Waits for `condition` to hold, checking every few milliseconds, failing after `timeout`. For conditions
+/// that have no event to await (another process's counters); returns whether it held.
+public func eventually(
+    timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
+) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return try await condition()
+}
