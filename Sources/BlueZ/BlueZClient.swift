@@ -57,10 +57,15 @@ public final class BlueZClient: Sendable {
                 DBusMatchRule(
                     sender: "org.freedesktop.DBus", interface: "org.freedesktop.DBus", member: "NameOwnerChanged",
                     arg0: Self.service)
-            ) { view in
+            ) { [weak self] view in
                 let arguments = view.arguments()
                 let appeared = arguments.count == 3 && !(arguments[2].string ?? "").isEmpty
-                if !appeared { cache.clear() }
+                if appeared {
+                    // bluetoothd (re)started: its objects are all new; reload them in bus order.
+                    self?.reload()
+                } else {
+                    cache.clear()
+                }
                 presence.yield(appeared)
             }
         } catch {
@@ -81,6 +86,17 @@ public final class BlueZClient: Sendable {
             }
         }
         if case .failure(let error) = result { throw BlueZError(error, doing: "reading BlueZ's objects") }
+    }
+
+    /// Starts a `GetManagedObjects` whose reply replaces the cache on the connection's thread.
+    private func reload() {
+        let cache = cache
+        connection.call(
+            destination: Self.service, path: "/", interface: "org.freedesktop.DBus.ObjectManager",
+            member: "GetManagedObjects", timeout: .seconds(10)
+        ) { result in
+            if case .success(let values) = result, let snapshot = values.first { cache.replaceAll(snapshot) }
+        }
     }
 
     /// Calls a BlueZ method, classifying failures.

@@ -22,6 +22,11 @@ public final class DBusConnection: Sendable {
     private let closed = Atomic<Bool>(false)
     private let nextHandlerID = Atomic<Int>(1)
     private let finished = DispatchSemaphore(value: 0)
+    /// The connection thread's id, so work requested from that thread (a method handler emitting a signal) runs
+    /// at once, in order, instead of after the reply the handler is about to send.
+    private let loopThread = Atomic<UInt>(0)
+    /// Only dereferenced on the connection's thread (see `perform`).
+    private nonisolated(unsafe) let loopForInlineUse: Unmanaged<DBusLoop>
 
     /// Opens a private connection (never shared with other users of libdbus in the process), registers with the
     /// bus, and starts the connection's thread. `exit_on_disconnect` is off: losing the bus is reported, not fatal.
@@ -54,20 +59,29 @@ public final class DBusConnection: Sendable {
         // The loop and its libdbus connection are handed to the new thread here and never touched by this one
         // again: that confinement is what makes the unchecked capture sound.
         nonisolated(unsafe) let loop = DBusLoop(raw: raw)
+        loopForInlineUse = Unmanaged.passRetained(loop)
         dbus_connection_add_filter(raw, dbusLoopFilter, Unmanaged.passUnretained(loop).toOpaque(), nil)
-        let thread = Thread { [self] in run(loop) }
+        let thread = Thread { [self] in
+            loopThread.store(UInt(pthread_self()), ordering: .releasing)
+            run(loop)
+        }
         thread.name = "dbus \(uniqueName)"
         thread.start()
     }
 
     deinit {
         close()
+        loopForInlineUse.release()
         Glibc.close(wakeRead)
         Glibc.close(wakeWrite)
     }
 
     /// Runs `command` on the connection's thread.
     func perform(_ command: @escaping Command) {
+        if loopThread.load(ordering: .acquiring) == UInt(pthread_self()) {
+            // Already on the connection's thread (inside a handler): the loop is ours to use, right now.
+            return command(loopForInlineUse.takeUnretainedValue())
+        }
         commands.withLock { $0.append(command) }
         var one: UInt8 = 1
         _ = write(wakeWrite, &one, 1)  // a full pipe already means "wake up"; EAGAIN is fine

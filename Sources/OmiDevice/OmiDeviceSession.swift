@@ -34,6 +34,8 @@ public final class OmiDeviceSession: Sendable {
     let clock: any Clock<Duration>
     let current = Mutex<Link?>(nil)
     let stopRequested = Atomic<Bool>(false)
+    /// Set when org.bluez lost its owner; the run loop turns it into `.bluezGone`.
+    let bluezLost = Atomic<Bool>(false)
 
     /// The device in use and its subscriptions.
     struct Link: Sendable {
@@ -59,7 +61,10 @@ public final class OmiDeviceSession: Sendable {
         var machine = ConnectionStateMachine(policy: configuration.reconnect, seed: configuration.seed)
         var action = machine.handle(.start)
         let presenceWatcher = Task { [client] in
-            for await present in client.presence { if !present { await self.abortLink("bluetoothd went away") } }
+            for await present in client.presence where !present {
+                self.bluezLost.store(true, ordering: .relaxed)
+                await self.abortLink("bluetoothd went away")
+            }
         }
         defer { presenceWatcher.cancel() }
         while !Task.isCancelled {
@@ -86,7 +91,13 @@ public final class OmiDeviceSession: Sendable {
                 event = .backoffElapsed
             case .waitForBlueZ: event = await waitForBlueZ()
             }
-            action = machine.handle(stopRequested.load(ordering: .relaxed) ? .stop : event)
+            if stopRequested.load(ordering: .relaxed) {
+                action = machine.handle(.stop)
+            } else if bluezLost.exchange(false, ordering: .relaxed) {
+                action = machine.handle(.bluezGone)
+            } else {
+                action = machine.handle(event)
+            }
         }
         await tearDown()
         finishRun()
@@ -161,6 +172,8 @@ public final class OmiDeviceSession: Sendable {
 
     private func waitForBlueZ() async -> ConnectionStateMachine.Event {
         emit.yield(.problem("BlueZ is not running; waiting for org.bluez to come back"))
+        await tearDown()
+        current.withLock { $0 = nil }
         while !Task.isCancelled && !stopRequested.load(ordering: .relaxed) {
             if (try? await client.connection.nameOwner(BlueZClient.service)) != nil {
                 do {
