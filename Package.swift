@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -41,8 +42,9 @@ let package = Package(
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
-                "OmiAudio",
+                "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
 
@@ -54,7 +56,8 @@ let package = Package(
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(
-            name: "OmiBridgeCLITests", dependencies: ["OmiAudio", "OmiBridgeCLI"], swiftSettings: strict),
+            name: "OmiBridgeCLITests", dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -48,7 +48,7 @@ public struct OmiCapture: Equatable, Sendable {
         return out
     }
 
-    static func header(codec: OmiCodec, mtu: Int, startUnixNanos: Int64) -> [UInt8] {
+    public static func header(codec: OmiCodec, mtu: Int, startUnixNanos: Int64) -> [UInt8] {
         var out = magic
         out.appendLittleEndian(version)
         out.appendLittleEndian(UInt16(headerLength))
@@ -60,7 +60,7 @@ public struct OmiCapture: Equatable, Sendable {
         return out
     }
 
-    static func appendRecord(_ record: Record, to out: inout [UInt8]) {
+    public static func appendRecord(_ record: Record, to out: inout [UInt8]) {
         out.appendLittleEndian(record.timestampNanos)
         out.appendLittleEndian(UInt16(record.bytes.count))
         out.append(contentsOf: record.bytes)

@@ -8,7 +8,10 @@ struct OmiBridge: AsyncParsableCommand {
         commandName: "omi-bridge",
         abstract: "A local bridge for the Omi wearable: BLE audio, decoding, transcription and Omi app webhooks.",
         version: "0.1.0",
-        subcommands: [EncodeCommand.self, ReplayCommand.self]
+        subcommands: [
+            EncodeCommand.self, ReplayCommand.self, ScanCommand.self, RunCommand.self, RecordCommand.self,
+            SimulateCommand.self,
+        ]
     )
 
     static func main() async {
@@ -21,7 +24,7 @@ struct OmiBridge: AsyncParsableCommand {
             }
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("omi-bridge: \(failure.message)\n".utf8))
-            Foundation.exit(1)
+            Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -34,13 +37,24 @@ struct OmiBridge: AsyncParsableCommand {
     }
 }
 
-/// A runtime failure with a one-line message naming what went wrong (exit code 1).
+/// A failure with a one-line message naming what went wrong: exit code 1 at run time, 2 for bad usage or config.
 struct CLIFailure: Error {
     var message: String
-    init(_ message: String) { self.message = message }
+    var exitCode: Int32
+    init(_ message: String, exitCode: Int32 = 1) {
+        self.message = message
+        self.exitCode = exitCode
+    }
 }
 
 /// Converts any error into a `CLIFailure` with the error's own description.
 func failure(_ error: any Error) -> CLIFailure {
     CLIFailure(String(describing: error))
+}
+
+/// Shadows `Swift.print` in this module: writes straight to fd 1, so lines appear at once even when stdout is a
+/// pipe or journald (stdio would buffer them).
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator) + terminator
+    FileHandle.standardOutput.write(Data(text.utf8))
 }

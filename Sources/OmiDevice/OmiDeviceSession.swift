@@ -67,8 +67,10 @@ public final class OmiDeviceSession: Sendable {
             }
         }
         defer { presenceWatcher.cancel() }
+        var reported: ConnectionStateMachine.State?
         while !Task.isCancelled {
-            emit.yield(.state(machine.state))
+            if machine.state != reported && machine.state != .stopped { emit.yield(.state(machine.state)) }
+            reported = machine.state
             if stopRequested.load(ordering: .relaxed) && machine.state != .stopped {
                 action = machine.handle(.stop)
                 continue

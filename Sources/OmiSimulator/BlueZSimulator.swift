@@ -26,7 +26,7 @@ public final class BlueZSimulator: Sendable {
         streamer = AudioStreamer(frames: frames, configuration: configuration)
         streamer.simulator = WeakSimulator(self)
         connection.exportObjectManager(at: "/")
-        exportAdapter()
+        if configuration.adapterPresent { exportAdapter() }
         exportControl()
         if configuration.knownDevice { exportDevice() }
         try await connection.requestName(Self.busName)

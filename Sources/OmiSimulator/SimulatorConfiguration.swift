@@ -22,6 +22,8 @@ public struct SimulatorConfiguration: Sendable {
     public var knownDevice = false
     /// Adapter starts powered.
     public var powered = true
+    /// Export an adapter at all (false: a machine without Bluetooth hardware).
+    public var adapterPresent = true
 
     public init() {}
 
@@ -57,4 +59,6 @@ public struct SimulatorStats: Sendable, Equatable {
     public var finished = false
     public var timeWrites: [UInt32] = []
     public var hapticWrites: [UInt8] = []
+
+    public init() {}
 }

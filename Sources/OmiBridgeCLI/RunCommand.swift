@@ -1,0 +1,95 @@
+import ArgumentParser
+import BlueZ
+import DBusKit
+import Foundation
+import OmiAudio
+import OmiDevice
+
+/// `omi-bridge run`: connect to an Omi and run the audio pipeline, reconnecting for ever.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Connect to an Omi (the configured address, or the first found) and run the pipeline.",
+        discussion: "Logs connection changes, MTU, codec and battery; prints audio statistics every --stats seconds. "
+            + "Ctrl-C (SIGINT) or SIGTERM disconnects cleanly.")
+
+    @OptionGroup var ble: BLEOptions
+
+    @Option(name: .long, help: "Configuration file (YAML). Keys: see docs/configuration.md.")
+    var config: String?
+
+    @Option(name: .long, help: "Connect only to this Bluetooth address.")
+    var address: String?
+
+    @Option(name: .long, help: "auto (AcquireNotify, falling back to StartNotify), acquire, or start.")
+    var notify: NotifyMode?
+
+    @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).")
+    var duration: Double?
+
+    @Option(name: .long, help: "Seconds between audio statistics lines (0: never).")
+    var stats: Double = 10
+
+    @Option(name: .customLong("wav-out"), help: "Also write the decoded audio to this WAV file on exit.")
+    var wavOut: String?
+
+    func run() async throws {
+        var settings = try BridgeSettings.load(config)
+        if let address { settings.address = address }
+        if let notify { settings.notify = notify }
+        if let adapter = ble.adapter { settings.adapter = adapter }
+        let bus: DBusBus = (ble.bus ?? settings.bus).map(DBusBus.address) ?? .system
+        let client: BlueZClient
+        do { client = try await BlueZClient(bus: bus) } catch { throw CLIFailure(error.message) }
+
+        let collected = PCMCollector(keep: wavOut != nil)
+        let consumer = PipelineConsumer(lossMode: settings.lossMode) { collected.attach($0) }
+        var configuration = OmiDeviceConfiguration()
+        configuration.address = settings.address
+        configuration.adapter = settings.adapter
+        configuration.notifyMode = settings.notify
+        let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
+        log("connecting via the \(bus)"
+            + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
+        let events = Task { for await event in session.events { log(event.description) } }
+        let runner = Task { await session.run() }
+        let reporter = Task {
+            guard stats > 0 else { return }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(stats * 1000)))
+                if Task.isCancelled { return }
+                if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
+            }
+        }
+        if let duration {
+            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+        } else {
+            await SignalTrap.waitForTermination()
+        }
+        log("stopping")
+        reporter.cancel()
+        await session.stop()
+        await runner.value
+        events.cancel()
+        consumer.finish()
+        if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
+        if let wavOut {
+            collected.waitUntilDrained()
+            try catching { try AudioFile.writeWAV(collected.samples, path: wavOut) }
+            log("wrote \(wavOut)")
+        }
+    }
+
+    static func statsLine(_ s: PipelineSnapshot) -> String {
+        "audio: \(s.reassembly.received) notifications, \(s.reassembly.lostNotifications) lost, "
+            + "\(s.decode.decodedFrames) frames decoded, \(s.decode.concealedFrames) concealed, "
+            + "\(s.decode.droppedFrames) dropped, \(String(format: "%.1f", s.decodedSeconds)) s decoded"
+            + (s.inputOverflows > 0 ? ", \(s.inputOverflows) ring overflows" : "")
+    }
+}
+
+/// One log line with a timestamp (journald adds its own; this keeps terminals readable).
+func log(_ message: String) {
+    let time = Date().formatted(.iso8601.time(includingFractionalSeconds: true))
+    FileHandle.standardOutput.write(Data("\(time) \(message)\n".utf8))
+}
