@@ -34,7 +34,9 @@ let package = Package(
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
-        .target(name: "BlueZ", dependencies: ["DBusKit"], swiftSettings: strict),
+        // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
+        .target(name: "CSocketBatch"),
+        .target(name: "BlueZ", dependencies: ["DBusKit", "CSocketBatch"], swiftSettings: strict),
         .target(name: "OmiDevice", dependencies: ["BlueZ", "OmiAudio"], swiftSettings: strict),
         .target(name: "OmiSimulator", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
         // Test support shipped as a module (as hummingbird's testing helpers): private buses, simulators.

@@ -53,6 +53,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to run (default: until interrupted).")
     var duration: Double?
 
+    @Flag(name: .long, help: "Stream no audio; only benchmark bursts (StartBurst) are sent.")
+    var silent = false
+
     func validate() throws {
         guard (bus != nil) != privateBus else { throw ValidationError("give exactly one of --bus ADDRESS and --private-bus") }
         if let bus, bus.contains("/run/dbus/system_bus_socket") && !allowSystemBus {
@@ -82,7 +85,7 @@ struct SimulateCommand: AsyncParsableCommand {
         configuration.deviceName = name
         configuration.speed = speed
         configuration.loop = !noLoop
-        let frames = try await loadFrames(codec: configuration.codec)
+        let frames = silent ? [] : try await loadFrames(codec: configuration.codec)
         let simulator: BlueZSimulator
         do {
             simulator = try await BlueZSimulator(bus: .address(address), configuration: configuration, frames: frames)

@@ -203,6 +203,12 @@ extension BlueZSimulator {
             })
     }
 
+    /// Whether the client end of an AcquireNotify socket pair was closed (BlueZ watches for this HUP).
+    static func peerClosed(_ fd: Int32) -> Bool {
+        var check = pollfd(fd: fd, events: 0x2000 /* POLLRDHUP */, revents: 0)
+        return poll(&check, 1, 0) > 0 && check.revents & Int16(POLLHUP | 0x2000) != 0
+    }
+
     static let notConnected = DBusError(name: "org.bluez.Error.NotConnected", message: "Not Connected")
 
     /// `AcquireNotify`: a SEQPACKET socket pair; the client gets one end (libdbus dups it into the reply), the
@@ -218,7 +224,10 @@ extension BlueZSimulator {
             if s.notifying.contains(OmiGATT.audioData) {
                 return DBusError(name: "org.bluez.Error.InProgress", message: "Notify already started")
             }
-            if s.acquiredFD >= 0 { return DBusError(name: "org.bluez.Error.NotPermitted", message: "Notify acquired") }
+            if s.acquiredFD >= 0 && !Self.peerClosed(s.acquiredFD) {
+                return DBusError(name: "org.bluez.Error.NotPermitted", message: "Notify acquired")
+            }
+            s.closeAcquired()  // BlueZ releases an acquisition whose client closed its end
             s.acquiredFD = pair[0]
             return nil
         }
