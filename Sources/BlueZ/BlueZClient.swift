@@ -22,9 +22,9 @@ public final class BlueZClient: Sendable {
     /// Connects to `bus`, subscribes to BlueZ's signals and loads its objects.
     public init(bus: DBusBus) async throws(BlueZError) {
         do {
-            // 1 ms of read coalescing: StartNotify audio arrives as a signal per notification; batching the reads
-            // cuts wake-ups per notification at high rates and adds at most 1 ms to any reply.
-            connection = try DBusConnection(bus: bus, coalescing: .milliseconds(1))
+            // 5 ms of read coalescing: StartNotify audio arrives as a signal per notification; batching the reads
+            // cuts wake-ups per notification at high rates and adds at most 5 ms to any reply.
+            connection = try DBusConnection(bus: bus, coalescing: .milliseconds(5))
         } catch {
             throw BlueZError(
                 .bluezNotRunning, "cannot connect to the \(bus): \(error.message) (is dbus running?)",

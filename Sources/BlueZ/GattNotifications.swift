@@ -115,8 +115,8 @@ final class AcquiredNotifications: GattSubscription {
     private static let slot = 1024
     /// After draining, the reader waits this long before polling again, so datagrams arriving at high rates are
     /// fetched many per system call instead of one wake-up each. Audio frames are 20 ms; 2 ms more latency is
-    /// invisible, and the socket buffer holds far more than 2 ms of notifications.
-    static let coalescing: useconds_t = 2_000
+    /// invisible, and the socket buffer holds far more than 5 ms of notifications.
+    static let coalescing: useconds_t = 5_000
 
     private static func isHungUp(_ fd: Int32) -> Bool {
         let readHangUp: Int16 = 0x2000  // POLLRDHUP, which Swift's Glibc module does not export

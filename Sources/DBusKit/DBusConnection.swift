@@ -218,11 +218,12 @@ public final class DBusConnection: Sendable {
             pollfd(fd: loop.socketFD, events: 0, revents: 0),
             pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
         ]
+        var readRecently = 0
         while loop.running {
             for command in commands.withLock({ queue in defer { queue.removeAll() }; return queue }) {
                 command(loop)
             }
-            let handled = popAndHandle(loop)
+            let handled = popAndHandle(loop) + readRecently
             if dbus_connection_get_is_connected(loop.raw) == 0 { loop.running = false }
             guard loop.running else { break }
             let timeout = loop.expireCalls(now: .now)
@@ -245,10 +246,14 @@ public final class DBusConnection: Sendable {
             // libdbus reads at most 2 KiB per iteration: keep reading (and handling) while the socket has more,
             // bounded so queued commands are not starved.
             var rounds = 0
+            readRecently = 0
             repeat {
                 dbus_connection_read_write(loop.raw, 0)
                 rounds += 1
-            } while rounds < 256 && popAndHandle(loop) > 0 && Self.readable(loop.socketFD)
+                let count = popAndHandle(loop)
+                readRecently += count
+                if count == 0 { break }
+            } while rounds < 256 && Self.readable(loop.socketFD)
         }
         closed.store(true, ordering: .releasing)
         // Commands queued after the loop stopped still get their answers (failures) instead of hanging.

@@ -14,15 +14,34 @@ final class DBusLoop {
         var resume: Reply
     }
 
-    struct SignalHandler {
-        var rule: DBusMatchRule
-        var deliver: @Sendable (DBusMessageView) -> Void
+    /// A signal handler with its rule's fields kept as C strings, so matching a message is a few `strcmp`s
+    /// against header fields read once per message.
+    final class SignalHandler {
+        let rule: DBusMatchRule
+        let deliver: @Sendable (DBusMessageView) -> Void
+        let member: [CChar]?
+        let interface: [CChar]?
+        let path: [CChar]?
+        let arg0: [CChar]?
+
+        init(rule: DBusMatchRule, deliver: @escaping @Sendable (DBusMessageView) -> Void) {
+            self.rule = rule
+            self.deliver = deliver
+            member = rule.member.map { Array($0.utf8CString) }
+            interface = rule.interface.map { Array($0.utf8CString) }
+            path = rule.path.map { Array($0.utf8CString) }
+            arg0 = rule.arg0.map { Array($0.utf8CString) }
+        }
     }
 
     let raw: OpaquePointer
     let socketFD: Int32
     var pending: [UInt32: PendingCall] = [:]
-    var handlers: [Int: SignalHandler] = [:]
+    var handlers: [Int: SignalHandler] = [:] {
+        didSet { handlerList = Array(handlers.values) }
+    }
+    /// `handlers` as an array, for iterating without hashing on every message.
+    private var handlerList: [SignalHandler] = []
     var exports = DBusExports()
     var running = true
     var disconnectWaiters: [@Sendable () -> Void] = []
@@ -104,9 +123,7 @@ final class DBusLoop {
                 running = false
                 return DBUS_HANDLER_RESULT_HANDLED
             }
-            let view = DBusMessageView(message)
-            for handler in handlers.values where view.matches(handler.rule) { handler.deliver(view) }
-            // (A handful of handlers per connection; each match is a few string compares, no allocation.)
+            deliverSignal(message)
             return DBUS_HANDLER_RESULT_NOT_YET_HANDLED
         case DBUS_MESSAGE_TYPE_METHOD_CALL:
             answer(message)
@@ -114,6 +131,46 @@ final class DBusLoop {
         default:
             return DBUS_HANDLER_RESULT_NOT_YET_HANDLED
         }
+    }
+
+    /// Runs every handler whose rule matches. Header fields and arg0 are read once per message; each rule field
+    /// is one `strcmp`; nothing is allocated.
+    private func deliverSignal(_ message: OpaquePointer) {
+        let member = dbus_message_get_member(message)
+        let interface = dbus_message_get_interface(message)
+        let path = dbus_message_get_path(message)
+        var arg0: UnsafePointer<CChar>?
+        var arg0Read = false
+        let view = DBusMessageView(message)
+        for handler in handlerList {
+            if let wanted = handler.member, !Self.same(wanted, member) { continue }
+            if let wanted = handler.interface, !Self.same(wanted, interface) { continue }
+            if let wanted = handler.path, !Self.same(wanted, path) { continue }
+            if let wanted = handler.arg0 {
+                if !arg0Read {
+                    arg0 = Self.firstStringArgument(message)
+                    arg0Read = true
+                }
+                if !Self.same(wanted, arg0) { continue }
+            }
+            if handler.rule.pathNamespace != nil && !view.matches(handler.rule) { continue }
+            handler.deliver(view)
+        }
+    }
+
+    private static func same(_ wanted: [CChar], _ actual: UnsafePointer<CChar>?) -> Bool {
+        guard let actual else { return false }
+        return wanted.withUnsafeBufferPointer { strcmp($0.baseAddress!, actual) == 0 }
+    }
+
+    /// The first argument if it is a string (valid while the message lives).
+    private static func firstStringArgument(_ message: OpaquePointer) -> UnsafePointer<CChar>? {
+        var iter = DBusMessageIter()
+        guard dbus_message_iter_init(message, &iter) != 0, dbus_message_iter_get_arg_type(&iter) == omi_dbus_type_string
+        else { return nil }
+        var value = DBusBasicValue()
+        dbus_message_iter_get_basic(&iter, &value)
+        return UnsafePointer(value.str)
     }
 
     /// Answers a method call with an exported object's handler, or the right error.
