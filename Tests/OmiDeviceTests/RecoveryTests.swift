@@ -86,7 +86,8 @@ struct RecoveryTests {
     @Test("Battery, button and charging reach the session as events; haptic writes reach the device")
     func deviceEvents() async throws {
         let rig = try await Rig(audio: Self.audio, notifyMode: .auto, loop: true)
-        #expect(await streamingAgain(rig, after: 0))
+        // Set-up is complete (controls subscribed) once the session reports the connection.
+        #expect(await eventually { connections(rig) == 1 })
         #expect(rig.events.all.contains(.battery(87)))
         rig.simulator.press(.doubleTap)
         rig.simulator.setBattery(42)
