@@ -113,10 +113,18 @@ final class AcquiredNotifications: GattSubscription {
     /// Datagrams fetched per recvmmsg call, and the slot size for each (the largest ATT value is 512 bytes).
     private static let batch = 64
     private static let slot = 1024
-    /// After draining, the reader waits this long before polling again, so datagrams arriving at high rates are
-    /// fetched many per system call instead of one wake-up each. Audio frames are 20 ms; 2 ms more latency is
-    /// invisible, and the socket buffer holds far more than 5 ms of notifications.
-    static let coalescing: useconds_t = 5_000
+    /// After draining, the reader waits before polling again, so datagrams arriving at high rates are fetched
+    /// many per system call instead of one wake-up each: long enough for about `targetBatch` to queue at the rate
+    /// just seen, never more than `maxCoalescing` µs (a CV1 frame is 20 ms; 10 ms of latency is harmless), and
+    /// not at all when a full batch was waiting (the socket buffer holds only a few hundred datagrams).
+    static let maxCoalescing: Int64 = 10_000
+    static let targetBatch: Int64 = 32
+
+    private static func microseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
 
     private static func isHungUp(_ fd: Int32) -> Bool {
         let readHangUp: Int16 = 0x2000  // POLLRDHUP, which Swift's Glibc module does not export
@@ -134,6 +142,7 @@ final class AcquiredNotifications: GattSubscription {
         }
         var reason = "cancelled"
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var lastWake = Self.microseconds()
         outer: while !cancelled.load(ordering: .relaxed) {
             pfd.revents = 0
             let ready = poll(&pfd, 1, 200)
@@ -143,6 +152,7 @@ final class AcquiredNotifications: GattSubscription {
             }
             guard ready > 0 else { continue }
             let hungUp = pfd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+            var drained: Int64 = 0
             while pfd.revents & Int16(POLLIN) != 0 {
                 let received = omi_recv_datagrams(
                     fd, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(Self.slot), lengths.baseAddress,
@@ -161,13 +171,22 @@ final class AcquiredNotifications: GattSubscription {
                     }
                     sink(UnsafeRawBufferPointer(rebasing: buffer[(i * Self.slot)..<(i * Self.slot + length)]))
                 }
+                drained += Int64(received)
                 if received < Self.batch || cancelled.load(ordering: .relaxed) { break }
             }
             if hungUp {
                 reason = "hang-up"
                 break
             }
-            usleep(Self.coalescing)
+            let now = Self.microseconds()
+            if drained > 0 && drained < Int64(Self.batch) {
+                // Above 10k notifications/s the socket buffer holds only a few ms: pause at most 0.5 ms there.
+                let elapsed = max(now - lastWake, 1)
+                let cap = drained * 1_000_000 / elapsed > 10_000 ? 500 : Self.maxCoalescing
+                let pause = min(cap, elapsed * Self.targetBatch / drained)
+                if pause > 50 { usleep(useconds_t(pause)) }
+            }
+            lastWake = now
         }
         end.finish(cancelled.load(ordering: .relaxed) ? "cancelled" : reason)
     }

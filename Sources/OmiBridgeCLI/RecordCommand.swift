@@ -45,11 +45,7 @@ struct RecordCommand: AsyncParsableCommand {
         let session = OmiDeviceSession(client: client, configuration: configuration, consumer: recorder)
         let events = Task { for await event in session.events { log(event.description) } }
         let runner = Task { await session.run() }
-        if let duration {
-            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-        } else {
-            await SignalTrap.waitForTermination()
-        }
+        await SignalTrap.waitForTermination(orAfter: duration)
         await session.stop()
         await runner.value
         events.cancel()

@@ -51,7 +51,26 @@ struct RunCommand: AsyncParsableCommand {
         let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
         log("connecting via the \(bus)"
             + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
-        let events = Task { for await event in session.events { log(event.description) } }
+        let systemd = SystemdNotifier()
+        systemd.ready(status: "looking for an Omi")
+        let events = Task {
+            for await event in session.events {
+                log(event.description)
+                switch event {
+                case .connected(let address, _, _): systemd.status("streaming from \(address)")
+                case .disconnected(let reason): systemd.status("reconnecting (\(reason))")
+                case .state(.waitingForBlueZ): systemd.status("waiting for BlueZ")
+                default: break
+                }
+            }
+        }
+        let watchdog = Task {
+            guard let interval = systemd.watchdogInterval else { return }
+            while !Task.isCancelled {
+                systemd.watchdog()
+                try? await Task.sleep(for: interval)
+            }
+        }
         let runner = Task { await session.run() }
         let reporter = Task {
             guard stats > 0 else { return }
@@ -61,12 +80,10 @@ struct RunCommand: AsyncParsableCommand {
                 if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
             }
         }
-        if let duration {
-            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-        } else {
-            await SignalTrap.waitForTermination()
-        }
+        await SignalTrap.waitForTermination(orAfter: duration)
         log("stopping")
+        systemd.stopping()
+        watchdog.cancel()
         reporter.cancel()
         await session.stop()
         await runner.value

@@ -105,11 +105,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 last = now
             }
         }
-        if let duration {
-            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-        } else {
-            await SignalTrap.waitForTermination()
-        }
+        await SignalTrap.waitForTermination(orAfter: duration)
         reporter.cancel()
         simulator.stop()
     }

@@ -145,10 +145,12 @@ public final class BlueZSimulator: Sendable {
         return []
     }
 
-    /// Runs `body` after `delay` on a detached task, if the simulator still exists.
+    /// Runs `body` after `delay` on a Dispatch queue, if the simulator still exists. Dispatch, not a Task: the
+    /// simulator must keep working when the process's Swift concurrency threads are all busy or blocked (a test
+    /// waiting synchronously for a subprocess).
     func after(_ delay: Duration, _ body: @escaping @Sendable (BlueZSimulator) -> Void) {
-        Task.detached { [weak self] in
-            try? await Task.sleep(for: delay)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000))) {
+            [weak self] in
             if let self { body(self) }
         }
     }
