@@ -143,6 +143,7 @@ final class AcquiredNotifications: GattSubscription {
         var reason = "cancelled"
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var lastWake = Self.microseconds()
+        var previousDrained: Int64 = 0
         outer: while !cancelled.load(ordering: .relaxed) {
             pfd.revents = 0
             let ready = poll(&pfd, 1, 200)
@@ -179,7 +180,10 @@ final class AcquiredNotifications: GattSubscription {
                 break
             }
             let now = Self.microseconds()
-            if drained > 0 && drained < Int64(Self.batch) {
+            // Only a steady stream is paused for: the first datagrams after a quiet spell say nothing about the
+            // rate, and pausing on them at the start of a fast burst would let the socket overflow.
+            defer { previousDrained = drained }
+            if drained > 0 && drained < Int64(Self.batch) && previousDrained > 0 && now - lastWake < 20_000 {
                 // Above 10k notifications/s the socket buffer holds only a few ms: pause at most 0.5 ms there.
                 let elapsed = max(now - lastWake, 1)
                 let cap = drained * 1_000_000 / elapsed > 10_000 ? 500 : Self.maxCoalescing
