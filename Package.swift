@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(
             name: "OmiDeviceTests", dependencies: ["OmiDevice", "BlueZ", "OmiSimulator", "BridgeTesting"],
             swiftSettings: strict),
-        .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio"], swiftSettings: strict),
+        .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(
             name: "OmiBridgeCLITests", dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting"],

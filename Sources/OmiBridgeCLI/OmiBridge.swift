@@ -15,6 +15,13 @@ struct OmiBridge: AsyncParsableCommand {
     )
 
     static func main() async {
+        // A parent may have started us with SIGINT/SIGTERM blocked (a child spawned from a Swift concurrency
+        // thread inherits that thread's mask); a daemon that ignores SIGTERM cannot be stopped cleanly.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

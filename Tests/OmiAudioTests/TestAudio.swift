@@ -1,83 +1,18 @@
+import BridgeTesting
 import Foundation
 import OmiAudio
 import Testing
 
 /// Signals and measurements shared by the audio tests. Everything is generated here, deterministically.
 enum TestAudio {
-    /// A speech-like signal: a voiced source whose pitch glides 90–220 Hz, shaped by two moving formant-like
-    /// resonances, in 4 Hz syllables, with short noise bursts standing in for fricatives. Deterministic per seed.
-    static func speechLike(seconds: Double, seed: UInt64 = 7, sampleRate: Int = 16_000) -> [Int16] {
-        var random = SplitMix64(seed: seed)
-        let count = Int(seconds * Double(sampleRate))
-        var out = [Int16](repeating: 0, count: count)
-        var phase = 0.0
-        for i in 0..<count {
-            let t = Double(i) / Double(sampleRate)
-            let f0 = 155 + 65 * sin(2 * .pi * 0.7 * t) + 10 * sin(2 * .pi * 5.3 * t)
-            phase += 2 * .pi * f0 / Double(sampleRate)
-            let f1 = 500 + 300 * sin(2 * .pi * 1.3 * t)
-            let f2 = 1500 + 600 * sin(2 * .pi * 0.9 * t + 1)
-            var voiced = 0.0
-            for h in 1...30 {
-                let freq = f0 * Double(h)
-                if freq > 7000 { break }
-                let gain = 1 / (1 + pow((freq - f1) / 150, 2)) + 0.6 / (1 + pow((freq - f2) / 250, 2)) + 0.02
-                voiced += gain * sin(Double(h) * phase)
-            }
-            let syllable = max(0, sin(2 * .pi * 4 * t))
-            let fricative = (sin(2 * .pi * 4 * t) < -0.85) ? (random.nextUnitInterval() - 0.5) * 0.6 : 0
-            let sample = 0.25 * voiced * syllable + fricative
-            out[i] = Int16(clamping: Int((sample * 9000).rounded()))
-        }
-        return out
-    }
+    /// Speech from espeak-ng (installed by scripts/bootstrap), converted to 16 kHz mono by the audio loader.
+    static func espeak(_ text: String) throws -> PCMAudio { try SpeechSynthesizer.speak(text) }
 
-    /// A sine tone.
-    static func tone(hz: Double, seconds: Double, amplitude: Double = 8000, sampleRate: Int = 16_000) -> [Int16] {
-        (0..<Int(seconds * Double(sampleRate))).map {
-            Int16((amplitude * sin(2 * .pi * hz * Double($0) / Double(sampleRate))).rounded())
-        }
+    static func speechLike(seconds: Double, seed: UInt64 = 7) -> [Int16] { TestSignals.speechLike(seconds: seconds, seed: seed) }
+    static func tone(hz: Double, seconds: Double, amplitude: Double = 8000) -> [Int16] {
+        TestSignals.tone(hz: hz, seconds: seconds, amplitude: amplitude)
     }
-
-    /// Speech from espeak-ng (installed by scripts/bootstrap), converted to 16 kHz mono by the WAV loader.
-    static func espeak(_ text: String) throws -> PCMAudio {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("omi-espeak-\(UUID().uuidString).wav")
-        defer { try? FileManager.default.removeItem(at: url) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/espeak-ng")
-        process.arguments = ["-w", url.path, text]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "espeak-ng failed; run scripts/bootstrap")
-        return try PCMAudio.load(path: url.path).audio
-    }
-
-    /// The decoder's delay against the input, found by cross-correlation over `0...maxLag` samples.
-    static func bestLag(reference: [Int16], decoded: [Int16], maxLag: Int = 480) -> Int {
-        let n = min(reference.count, decoded.count) - maxLag
-        var best = (lag: 0, score: -Double.infinity)
-        for lag in 0...maxLag {
-            var score = 0.0
-            for i in stride(from: 0, to: n, by: 3) { score += Double(reference[i]) * Double(decoded[i + lag]) }
-            if score > best.score { best = (lag, score) }
-        }
-        return best.lag
-    }
-
-    /// Signal-to-noise ratio in dB of `decoded` against `reference`, after aligning for codec delay.
-    static func snr(reference: [Int16], decoded: [Int16]) -> Double {
-        let lag = bestLag(reference: reference, decoded: decoded)
-        let n = min(reference.count, decoded.count - lag)
-        var signal = 0.0
-        var noise = 0.0
-        for i in 0..<n {
-            let r = Double(reference[i])
-            let e = r - Double(decoded[i + lag])
-            signal += r * r
-            noise += e * e
-        }
-        return 10 * log10(signal / max(noise, 1))
-    }
+    static func snr(reference: [Int16], decoded: [Int16]) -> Double { TestSignals.snr(reference: reference, decoded: decoded) }
 
     /// Decodes a capture synchronously through a `DecoderStage` (no threads), collecting PCM and discontinuities.
     static func decode(_ capture: OmiCapture, lossMode: LossMode = .conceal, maxConcealed: Int = 50) throws

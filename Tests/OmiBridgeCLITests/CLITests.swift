@@ -33,10 +33,11 @@ enum CLI {
     }
 
     /// Starts the binary in the background (for `simulate`); terminate it when done.
-    static func start(_ arguments: [String]) throws -> Process {
+    static func start(_ arguments: [String], environment: [String: String]? = nil) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -7,7 +7,7 @@ import Testing
 
 @Suite("sd_notify")
 struct SystemdNotifyTests {
-    @Test("run tells systemd READY=1 with a status, pings the watchdog, and says STOPPING=1 at the end")
+    @Test("run tells systemd READY=1 and its status, pings the watchdog, and on SIGTERM says STOPPING=1 and exits 0")
     func notifies() async throws {
         let bus = try PrivateBus()
         let simulator = try await BlueZSimulator(
@@ -42,9 +42,13 @@ struct SystemdNotifyTests {
             }
         }
         reader.start()
-        let result = try CLI.run(["run", "--bus", bus.address, "--duration", "1", "--stats", "0"], environment: environment)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(await eventually(timeout: .seconds(5)) { received.withLock { $0.last == "STOPPING=1" } })
+        let daemon = try CLI.start(["run", "--bus", bus.address, "--stats", "0"], environment: environment)
+        #expect(await eventually { received.withLock { $0.contains("STATUS=streaming from C4:3A:92:0B:5E:01") } })
+        #expect(await eventually { received.withLock { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 } })
+        daemon.terminate()  // SIGTERM, as systemd stops the unit
+        #expect(await eventually(timeout: .seconds(10)) { received.withLock { $0.last == "STOPPING=1" } })
+        #expect(await eventually(timeout: .seconds(10)) { !daemon.isRunning })
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
         let messages = received.withLock { $0 }
         #expect(messages.first == "READY=1\nSTATUS=looking for an Omi")
         #expect(messages.contains("STATUS=streaming from C4:3A:92:0B:5E:01"))

@@ -65,7 +65,7 @@ import Synchronization
 
 @Suite("BLE end to end: bridge ↔ private dbus-daemon ↔ simulated BlueZ + Omi")
 struct EndToEndTests {
-    static let speech = PCMAudio(samples: TestSignal.speechLike(seconds: 3))
+    static let speech = PCMAudio(samples: TestSignals.speechLike(seconds: 3))
 
     @Test("Audio decoded through BlueZ matches what the simulator sent (SNR ≥ 10 dB)", arguments: [NotifyMode.acquire, .start])
     func streamsSpeech(mode: NotifyMode) async throws {
@@ -82,6 +82,6 @@ struct EndToEndTests {
         #expect(await eventually { rig.collector.samples.count >= frames * 320 })
         let decoded = rig.collector.samples
         #expect(decoded.count == frames * 320)
-        #expect(TestSignal.snr(reference: Self.speech.samples, decoded: decoded) >= 10)
+        #expect(TestSignals.snr(reference: Self.speech.samples, decoded: decoded) >= 10)
     }
 }

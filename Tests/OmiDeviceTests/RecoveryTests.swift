@@ -7,7 +7,7 @@ import Testing
 
 @Suite("BLE recovery against the simulator")
 struct RecoveryTests {
-    static let audio = PCMAudio(samples: TestSignal.speechLike(seconds: 2))
+    static let audio = PCMAudio(samples: TestSignals.speechLike(seconds: 2))
 
     private func connections(_ rig: Rig) -> Int {
         rig.events.count { if case .connected = $0 { true } else { false } }
