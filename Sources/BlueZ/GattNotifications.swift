@@ -144,6 +144,8 @@ final class AcquiredNotifications: GattSubscription {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var lastWake = Self.microseconds()
         var previousDrained: Int64 = 0
+        /// Notifications per second, estimated.
+        var rate: Int64 = 0
         outer: while !cancelled.load(ordering: .relaxed) {
             pfd.revents = 0
             let ready = poll(&pfd, 1, 200)
@@ -181,13 +183,19 @@ final class AcquiredNotifications: GattSubscription {
             }
             let now = Self.microseconds()
             // Only a steady stream is paused for: the first datagrams after a quiet spell say nothing about the
-            // rate, and pausing on them at the start of a fast burst would let the socket overflow.
-            defer { previousDrained = drained }
-            if drained > 0 && drained < Int64(Self.batch) && previousDrained > 0 && now - lastWake < 20_000 {
-                // Above 10k notifications/s the socket buffer holds only a few ms: pause at most 0.5 ms there.
-                let elapsed = max(now - lastWake, 1)
-                let cap = drained * 1_000_000 / elapsed > 10_000 ? 500 : Self.maxCoalescing
-                let pause = min(cap, elapsed * Self.targetBatch / drained)
+            // rate. The rate estimate rises at once and decays slowly, so a sender that stalls for a moment and
+            // then catches up in a burst meets a reader that still expects the high rate (short pauses).
+            if drained > 0 && previousDrained > 0 && now - lastWake < 20_000 {
+                let instant = drained * 1_000_000 / max(now - lastWake, 1)
+                rate = max(instant, rate * 15 / 16)
+            } else if drained > 0 && now - lastWake >= 20_000 {
+                rate = 0
+            }
+            previousDrained = drained
+            if drained > 0 && drained < Int64(Self.batch) && rate > 0 {
+                // Above 20k notifications/s the socket buffer holds only a few ms: pause at most 0.5 ms there.
+                let cap = rate > 20_000 ? 500 : Self.maxCoalescing
+                let pause = min(cap, Self.targetBatch * 1_000_000 / rate)
                 if pause > 50 { usleep(useconds_t(pause)) }
             }
             lastWake = now

@@ -34,6 +34,7 @@ struct BenchBLECommand: AsyncParsableCommand {
         let received = Atomic<Int>(0)
         let gaps = Atomic<Int>(0)
         let last = Atomic<Int>(-1)
+        let firstGapAt = Atomic<Int>(-1)
         let complete = DispatchSemaphore(value: 0)
         let expected = count
         let subscription: any GattSubscription
@@ -50,7 +51,10 @@ struct BenchBLECommand: AsyncParsableCommand {
                 guard bytes.count >= 3 else { return }
                 let index = Int(bytes[0]) | Int(bytes[1]) << 8
                 let previous = last.exchange(index, ordering: .relaxed)
-                if previous >= 0 && (index - previous) & 0xFFFF != 1 { gaps.add(1, ordering: .relaxed) }
+                if previous >= 0 && (index - previous) & 0xFFFF != 1 {
+                    gaps.add(1, ordering: .relaxed)
+                    _ = firstGapAt.compareExchange(expected: -1, desired: received.load(ordering: .relaxed), ordering: .relaxed)
+                }
                 if received.add(1, ordering: .relaxed).newValue == expected { complete.signal() }
             }
         } catch let error as BlueZError {
@@ -73,6 +77,7 @@ struct BenchBLECommand: AsyncParsableCommand {
         let result: [String: Any] = [
             "client": "omi-bridge", "mode": notify.rawValue, "rate": rate, "sent": count, "received": got,
             "lost": count - got, "index_gaps": gaps.load(ordering: .relaxed), "wall_s": wall,
+            "first_gap_after": firstGapAt.load(ordering: .relaxed),
             "cpu_us_per_notification": got > 0 ? Double(cpu) / Double(got) : 0,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
