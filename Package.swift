@@ -34,6 +34,7 @@ let package = Package(
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
+        .target(name: "Transcription", dependencies: ["OmiAudio"], swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
         .target(name: "CSocketBatch"),
         .target(name: "BlueZ", dependencies: ["DBusKit", "CSocketBatch"], swiftSettings: strict),
@@ -54,6 +55,9 @@ let package = Package(
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "CDBus", "BridgeTesting"], swiftSettings: strict),
         .testTarget(
             name: "OmiDeviceTests", dependencies: ["OmiDevice", "BlueZ", "OmiSimulator", "BridgeTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TranscriptionTests", dependencies: ["Transcription", "OmiAudio", "BridgeTesting"],
             swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
