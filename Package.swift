@@ -27,6 +27,9 @@ let package = Package(
         .systemLibrary(
             name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(
+            name: "CPocketSphinx", pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
+        .systemLibrary(
             name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
 
         .target(
@@ -34,7 +37,7 @@ let package = Package(
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
-        .target(name: "Transcription", dependencies: ["OmiAudio"], swiftSettings: strict),
+        .target(name: "Transcription", dependencies: ["OmiAudio", "CPocketSphinx"], swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
         .target(name: "CSocketBatch"),
         .target(name: "BlueZ", dependencies: ["DBusKit", "CSocketBatch"], swiftSettings: strict),
