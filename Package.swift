@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
-                "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator",
+                "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],

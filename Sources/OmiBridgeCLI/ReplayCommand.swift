@@ -1,9 +1,10 @@
 public import ArgumentParser
 import Foundation
 import OmiAudio
+import Transcription
 
 /// `omi-bridge replay`: a capture through the live pipeline, with statistics.
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Run a capture through the same pipeline the live BLE path uses, and print statistics.",
@@ -34,6 +35,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("max-conceal"), help: "Most frames concealed per gap; longer gaps are discontinuities.")
     var maxConceal: Int = 50
 
+    @Flag(name: .long, help: "Add the transcription stage: endpoint and transcribe the decoded audio, print segments.")
+    var transcribe = false
+
+    @Option(name: .long, help: "Transcriber backend for --transcribe.")
+    var backend = "pocketsphinx"
+
     func validate() throws {
         guard parsedSpeed != nil else {
             throw ValidationError("--speed: '\(speed)' is neither 'max' nor a positive number")
@@ -47,24 +54,13 @@ struct ReplayCommand: ParsableCommand {
         return .factor(factor)
     }
 
-    func run() throws {
-        let url = URL(fileURLWithPath: file)
-        var capture: OmiCapture
+    func run() async throws {
         var warning: String?
-        if ["wav", "pcm", "raw", "s16"].contains(url.pathExtension.lowercased()) {
-            let (audio, notes) = try catching { try PCMAudio.load(path: file) }
-            for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-            capture = try catching { try OmiCapture.encode(audio).capture }
-        } else {
-            do {
-                capture = try OmiCapture(contentsOf: url)
-            } catch {
-                guard let partial = error.partial else { throw CLIFailure(error.description) }
-                // Keep what is intact: replay it, report the damage, and exit 1 at the end.
-                capture = partial
-                warning = error.description
-                FileHandle.standardError.write(Data("omi-bridge: \(error.description); replaying the rest\n".utf8))
-            }
+        let capture = try Self.loadCapture(file) { warning = $0 }
+        if transcribe {
+            try await runWithTranscription(capture)
+            if let warning { throw CLIFailure(warning) }
+            return
         }
         let (report, pcm) = try catching {
             try CaptureReplay.run(
@@ -84,6 +80,51 @@ struct ReplayCommand: ParsableCommand {
         if let warning { throw CLIFailure(warning) }
     }
 
+    /// Loads FILE as a capture: an .omicap (a damaged one up to the damage, reported through `damaged`), or an
+    /// audio file encoded as a CV1 would send it.
+    static func loadCapture(_ file: String, damaged: (String) -> Void = { _ in }) throws(CLIFailure) -> OmiCapture {
+        let url = URL(fileURLWithPath: file)
+        if ["wav", "pcm", "raw", "s16", "flac", "ogg", "aiff"].contains(url.pathExtension.lowercased()) {
+            let (audio, notes) = try catching { try PCMAudio.load(path: file) }
+            for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            return try catching { try OmiCapture.encode(audio).capture }
+        }
+        do {
+            return try OmiCapture(contentsOf: url)
+        } catch {
+            guard let partial = error.partial else { throw CLIFailure(error.description) }
+            damaged(error.description)
+            FileHandle.standardError.write(Data("omi-bridge: \(error.description); using the intact part\n".utf8))
+            return partial
+        }
+    }
+
+    private func runWithTranscription(_ capture: OmiCapture) async throws {
+        let transcriber = try TranscriberFactory.make(backend, grammarFile: nil, keywords: nil)
+        let json = json
+        let result: CaptureTranscription.Result
+        do {
+            result = try await CaptureTranscription.run(capture, transcriber: transcriber, lossMode: lossMode) {
+                segment in if !json { print(TranscribeCommand.render(segment, json: false)) }
+            }
+        } catch {
+            throw CLIFailure(error.description)
+        }
+        for problem in result.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = try catching {
+                try encoder.encode(TranscribedReplayJSON(file: file, pipeline: result.pipeline, segments: result.segments))
+            }
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let r = result.pipeline
+            print("replayed \(file): \(r.reassembly.received) notifications, \(r.reassembly.lostNotifications) lost, "
+                + "\(String(format: "%.2f", r.decodedSeconds)) s decoded, \(result.segments.count) segments")
+        }
+    }
+
     static func summary(file: String, codec: OmiCodec, report: ReplayReport) -> String {
         let r = report.pipeline.reassembly
         let d = report.pipeline.decode
@@ -99,6 +140,13 @@ struct ReplayCommand: ParsableCommand {
             (\(String(format: "%.3f", report.wallSeconds)) s wall)
             """
     }
+}
+
+/// `replay --transcribe --json`: the pipeline counters and the segments.
+struct TranscribedReplayJSON: Encodable {
+    var file: String
+    var pipeline: PipelineSnapshot
+    var segments: [TranscriptSegment]
 }
 
 /// The `--json` shape: the report plus which file it is about.

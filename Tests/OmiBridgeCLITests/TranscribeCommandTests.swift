@@ -1,0 +1,46 @@
+import Foundation
+import OmiAudio
+import Testing
+
+@Suite("omi-bridge transcribe / replay --transcribe")
+struct TranscribeCommandTests {
+    @Test("transcribe prints timed segments; --json gives Omi segment objects; a grammar makes them exact")
+    func transcribe() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grammar = dir.appendingPathComponent("lights.jsgf").path
+        try "#JSGF V1.0;\ngrammar lights;\npublic <c> = (turn on | turn off) the (kitchen | garage) light;\n"
+            .write(toFile: grammar, atomically: true, encoding: .utf8)
+        let speech = try SpeechSynthesizer.speak("turn off the garage light", wordsPerMinute: 140)
+        let wav = dir.appendingPathComponent("cmd.wav").path
+        try AudioFile.writeWAV([Int16](repeating: 0, count: 8000) + speech.samples + [Int16](repeating: 0, count: 16_000), path: wav)
+
+        let text = try CLI.run(["transcribe", wav, "--grammar", grammar])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("SPEAKER_0: turn off the garage light"))
+
+        let json = try CLI.run(["transcribe", wav, "--grammar", grammar, "--json"])
+        let line = try #require(json.stdout.split(separator: "\n").first)
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        #expect(object["text"] as? String == "turn off the garage light")
+        #expect(object["speaker"] as? String == "SPEAKER_0" && object["stt_provider"] as? String == "pocketsphinx")
+        #expect((object["start"] as! Double) > 0.3 && (object["end"] as! Double) > (object["start"] as! Double))
+
+        let replay = try CLI.run(["replay", wav, "--transcribe", "--json"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
+        #expect((report["segments"] as? [Any])?.count == 1)
+    }
+
+    @Test("An unknown backend or an unreadable grammar is a one-line error")
+    func errors() throws {
+        let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx"))
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = dir.appendingPathComponent("s.wav").path
+        try AudioFile.writeWAV([Int16](repeating: 0, count: 16_000), path: wav)
+        let grammar = try CLI.run(["transcribe", wav, "--grammar", "/nonexistent.jsgf"])
+        #expect(grammar.status == 1 && grammar.stderr == "omi-bridge: /nonexistent.jsgf: cannot read the grammar file\n")
+    }
+}
