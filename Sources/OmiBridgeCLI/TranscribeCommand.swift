@@ -22,6 +22,9 @@ struct TranscribeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "pocketsphinx: comma-separated keywords to spot instead of free speech.")
     var keywords: String?
 
+    @Option(name: .long, help: "command backend: the program to run per utterance (gets a WAV path; prints JSON).")
+    var command: String?
+
     @Flag(name: .long, help: "One JSON segment per line (the Omi transcript_processed segment shape).")
     var json = false
 
@@ -38,7 +41,7 @@ struct TranscribeCommand: AsyncParsableCommand {
     func run() async throws {
         let capture = try ReplayCommand.loadCapture(file)
         let transcriber = try TranscriberFactory.make(
-            backend, grammarFile: grammar, keywords: keywords?.split(separator: ",").map(String.init))
+            backend, grammarFile: grammar, keywords: keywords?.split(separator: ",").map(String.init), command: command)
         var endpointing = EndpointerConfiguration()
         endpointing.silenceMilliseconds = silenceMilliseconds
         let json = json
@@ -69,11 +72,18 @@ struct TranscribeCommand: AsyncParsableCommand {
 
 /// Builds transcribers by backend name (the `transcriber.backend` config key, later).
 enum TranscriberFactory {
-    /// Backends implemented so far; the network ones (openai, deepgram, wyoming) and `command` come next.
-    static let available = ["pocketsphinx"]
+    /// Backends implemented so far; the network ones (openai, deepgram, wyoming) come next.
+    static let available = ["pocketsphinx", "command"]
 
-    static func make(_ name: String, grammarFile: String?, keywords: [String]?) throws(CLIFailure) -> any Transcriber {
+    static func make(_ name: String, grammarFile: String?, keywords: [String]?, command: String? = nil)
+        throws(CLIFailure) -> any Transcriber
+    {
         switch name {
+        case "command":
+            guard let command else {
+                throw CLIFailure("the command backend needs --command PROGRAM (e.g. scripts/faster-whisper-transcribe)", exitCode: 2)
+            }
+            return CommandTranscriber(executable: command)
         case "pocketsphinx":
             var options = PocketSphinxTranscriber.Options(keywords: keywords)
             if let grammarFile {

@@ -32,15 +32,40 @@ struct TranscribeCommandTests {
         #expect((report["segments"] as? [Any])?.count == 1)
     }
 
+    @Test("--backend command runs the given program per utterance")
+    func commandBackend() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = dir.appendingPathComponent("fake-whisper").path
+        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"from the program\", \"start\": 0.1, \"end\": 0.5}]}'\n"
+            .write(toFile: program, atomically: true, encoding: .utf8)
+        chmod(program, 0o755)
+        let wav = dir.appendingPathComponent("t.wav").path
+        try AudioFile.writeWAV(
+            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let result = try CLI.run(["transcribe", wav, "--backend", "command", "--command", program, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"text\":\"from the program\""))
+        #expect(result.stdout.contains("\"stt_provider\":\"command\""))
+        let missing = try CLI.run(["transcribe", wav, "--backend", "command"])
+        #expect(missing.status == 2 && missing.stderr.contains("--command PROGRAM"))
+    }
+
     @Test("An unknown backend or an unreadable grammar is a one-line error")
     func errors() throws {
         let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx"))
+        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, command"))
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("s.wav").path
         try AudioFile.writeWAV([Int16](repeating: 0, count: 16_000), path: wav)
         let grammar = try CLI.run(["transcribe", wav, "--grammar", "/nonexistent.jsgf"])
         #expect(grammar.status == 1 && grammar.stderr == "omi-bridge: /nonexistent.jsgf: cannot read the grammar file\n")
+    }
+}
+
+enum TestTone {
+    static func make(seconds: Double) -> [Int16] {
+        (0..<Int(seconds * 16_000)).map { Int16(6000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }
     }
 }
