@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -37,7 +39,13 @@ let package = Package(
             dependencies: ["COpus", "CSampleRate", "CSndFile"],
             swiftSettings: strict),
         .target(name: "DBusKit", dependencies: ["CDBus"], swiftSettings: strict),
-        .target(name: "Transcription", dependencies: ["OmiAudio", "CPocketSphinx"], swiftSettings: strict),
+        .target(
+            name: "Transcription",
+            dependencies: [
+                "OmiAudio", "CPocketSphinx", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
         .target(name: "CSocketBatch"),
         .target(name: "BlueZ", dependencies: ["DBusKit", "CSocketBatch"], swiftSettings: strict),

@@ -69,6 +69,25 @@ public enum AudioFile {
 }
 
 extension AudioFile {
+    /// A canonical 44-byte-header PCM16 mono WAV in memory (for uploading an utterance to a recognizer).
+    public static func wavBytes(_ samples: [Int16], sampleRate: Int = OmiCodec.outputSampleRate) -> [UInt8] {
+        var out: [UInt8] = Array("RIFF".utf8)
+        out.appendLittleEndian(UInt32(36 + samples.count * 2))
+        out += Array("WAVEfmt ".utf8)
+        out.appendLittleEndian(UInt32(16))
+        out.appendLittleEndian(UInt16(1))
+        out.appendLittleEndian(UInt16(1))
+        out.appendLittleEndian(UInt32(sampleRate))
+        out.appendLittleEndian(UInt32(sampleRate * 2))
+        out.appendLittleEndian(UInt16(2))
+        out.appendLittleEndian(UInt16(16))
+        out += Array("data".utf8)
+        out.appendLittleEndian(UInt32(samples.count * 2))
+        out.reserveCapacity(out.count + samples.count * 2)
+        for s in samples { out.appendLittleEndian(s) }
+        return out
+    }
+
     /// Writes mono PCM16 as headerless little-endian samples (`.pcm`, the format `PCMAudio.load` reads back).
     public static func writeRawPCM(_ samples: [Int16], path: String) throws(AudioFileError) {
         var bytes = [UInt8]()

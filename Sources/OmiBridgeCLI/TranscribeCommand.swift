@@ -25,6 +25,15 @@ struct TranscribeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "command backend: the program to run per utterance (gets a WAV path; prints JSON).")
     var command: String?
 
+    @Option(name: .long, help: "openai backend: server base URL, e.g. http://127.0.0.1:8000 (API key from $OPENAI_API_KEY).")
+    var url: String?
+
+    @Option(name: .long, help: "openai backend: model name.")
+    var model = "whisper-1"
+
+    @Option(name: .long, help: "openai backend: language code, e.g. en.")
+    var language: String?
+
     @Flag(name: .long, help: "One JSON segment per line (the Omi transcript_processed segment shape).")
     var json = false
 
@@ -41,7 +50,8 @@ struct TranscribeCommand: AsyncParsableCommand {
     func run() async throws {
         let capture = try ReplayCommand.loadCapture(file)
         let transcriber = try TranscriberFactory.make(
-            backend, grammarFile: grammar, keywords: keywords?.split(separator: ",").map(String.init), command: command)
+            backend, grammarFile: grammar, keywords: keywords?.split(separator: ",").map(String.init), command: command,
+            openAI: url.map { OpenAITranscriber.Options(baseURL: $0, model: model, language: language, apiKey: Self.apiKey) })
         var endpointing = EndpointerConfiguration()
         endpointing.silenceMilliseconds = silenceMilliseconds
         let json = json
@@ -59,6 +69,13 @@ struct TranscribeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The key comes from the environment only (a flag would show in `ps`): OMI_BRIDGE_OPENAI_API_KEY or
+    /// OPENAI_API_KEY.
+    static var apiKey: String? {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["OMI_BRIDGE_OPENAI_API_KEY"] ?? environment["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     static func render(_ segment: TranscriptSegment, json: Bool) -> String {
         if json {
             let encoder = JSONEncoder()
@@ -72,13 +89,22 @@ struct TranscribeCommand: AsyncParsableCommand {
 
 /// Builds transcribers by backend name (the `transcriber.backend` config key, later).
 enum TranscriberFactory {
-    /// Backends implemented so far; the network ones (openai, deepgram, wyoming) come next.
-    static let available = ["pocketsphinx", "command"]
+    /// Backends implemented so far; deepgram and wyoming come next.
+    static let available = ["pocketsphinx", "command", "openai"]
 
-    static func make(_ name: String, grammarFile: String?, keywords: [String]?, command: String? = nil)
-        throws(CLIFailure) -> any Transcriber
-    {
+    static func make(
+        _ name: String, grammarFile: String?, keywords: [String]?, command: String? = nil,
+        openAI: OpenAITranscriber.Options? = nil
+    ) throws(CLIFailure) -> any Transcriber {
         switch name {
+        case "openai":
+            guard let openAI else {
+                throw CLIFailure("the openai backend needs --url BASE (e.g. http://127.0.0.1:8000)", exitCode: 2)
+            }
+            guard openAI.baseURL.hasPrefix("http://") || openAI.baseURL.hasPrefix("https://") else {
+                throw CLIFailure("--url: '\(openAI.baseURL)' is not an http(s) URL", exitCode: 2)
+            }
+            return OpenAITranscriber(options: openAI)
         case "command":
             guard let command else {
                 throw CLIFailure("the command backend needs --command PROGRAM (e.g. scripts/faster-whisper-transcribe)", exitCode: 2)

@@ -54,7 +54,7 @@ struct TranscribeCommandTests {
     @Test("An unknown backend or an unreadable grammar is a one-line error")
     func errors() throws {
         let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, command"))
+        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, command, openai"))
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("s.wav").path
