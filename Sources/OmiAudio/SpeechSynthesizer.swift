@@ -11,17 +11,17 @@ public enum SpeechSynthesizer {
     {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("omi-speech-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: url) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-v", voice, "-s", String(wordsPerMinute), "-w", url.path, "--", text]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw AudioFileError(path: executable, reason: "cannot run espeak-ng (install it: scripts/bootstrap): \(error)")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw AudioFileError(path: executable, reason: "espeak-ng failed with status \(process.terminationStatus)")
+        let arguments = ["-v", voice, "-s", String(wordsPerMinute), "-w", url.path, "--", text]
+        switch ChildProcess.runBlocking(executable, arguments, timeout: .seconds(60)) {
+        case .failure(let failure):
+            throw AudioFileError(path: executable, reason: "\(failure) (install espeak-ng: scripts/bootstrap)")
+        case .success(let outcome) where outcome.status != 0:
+            throw AudioFileError(
+                path: executable,
+                reason: "espeak-ng failed (\(outcome.status.map { "status \($0)" } ?? "killed")): "
+                    + String(decoding: outcome.stderr, as: UTF8.self))
+        case .success:
+            break
         }
         return try PCMAudio.load(path: url.path).audio
     }

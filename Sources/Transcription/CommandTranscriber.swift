@@ -1,7 +1,5 @@
-import Dispatch
 import Foundation
 import OmiAudio
-import Synchronization
 
 /// Any external recognizer as a program: it is run once per utterance with the path of a 16 kHz mono PCM16 WAV
 /// file as its last argument, and prints JSON on stdout, either `{"segments": [...]}` or a bare array of
@@ -30,67 +28,23 @@ public struct CommandTranscriber: Transcriber {
         return try Self.parse(output, backend: name)
     }
 
-    /// Runs the program, collecting stdout; kills it at the timeout. Waits through callbacks, never on Swift's
-    /// cooperative threads.
+    /// Runs the program (in its own process group, reaped off Swift's cooperative threads) and returns stdout.
     private func run(_ arguments: [String]) async throws(TranscriberError) -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let name = name
-        let timeout = timeout
-        let result: Result<Data, TranscriberError> = await withCheckedContinuation { continuation in
-            let once = Mutex(false)
-            let finish: @Sendable (Result<Data, TranscriberError>) -> Void = { value in
-                if !once.withLock({ done in defer { done = true }; return done }) { continuation.resume(returning: value) }
-            }
-            let collected = Mutex(Data())
-            let errors = Mutex(Data())
-            let readersDone = DispatchGroup()
-            process.terminationHandler = { finished in
-                DispatchQueue.global().async {
-                    // A killed program's own children may still hold the pipes open: give the readers a moment,
-                    // not forever.
-                    _ = readersDone.wait(timeout: .now() + 1)
-                    if finished.terminationReason == .uncaughtSignal {
-                        finish(.failure(TranscriberError(backend: name, kind: .timeout, message: "\(executable) did not finish within \(timeout)")))
-                    } else if finished.terminationStatus != 0 {
-                        let text = String(decoding: errors.withLock { $0 }, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                        finish(.failure(TranscriberError(backend: name, kind: .engine, message: "\(executable) exited with status \(finished.terminationStatus)\(text.isEmpty ? "" : ": " + String(text.suffix(300)))")))
-                    } else {
-                        finish(.success(collected.withLock { $0 }))
-                    }
-                }
-            }
-            do { try process.run() } catch {
-                return finish(.failure(TranscriberError(backend: name, kind: .notConfigured, message: "cannot run \(executable): \(error.localizedDescription)")))
-            }
-            // Both pipes are drained while the program runs, so a chatty program cannot block on a full pipe.
-            readersDone.enter()
-            Thread {
-                let data = stdout.fileHandleForReading.readDataToEndOfFile()
-                collected.withLock { $0 = data }
-                readersDone.leave()
-            }.start()
-            readersDone.enter()
-            Thread {
-                let data = stderr.fileHandleForReading.readDataToEndOfFile()
-                errors.withLock { $0 = data }
-                readersDone.leave()
-            }.start()
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                guard !once.withLock({ $0 }) else { return }
-                kill(pid, SIGKILL)
-                // Answer now: the program's own children may keep its pipes (and its exit) pending for long.
-                finish(.failure(TranscriberError(backend: name, kind: .timeout, message: "\(executable) did not finish within \(timeout)")))
-            }
+        let outcome: ChildProcess.Outcome
+        do { outcome = try await ChildProcess.run(executable, arguments, timeout: timeout) } catch {
+            throw TranscriberError(backend: name, kind: .notConfigured, message: error.description)
         }
-        return try result.get()
+        if outcome.timedOut {
+            throw TranscriberError(backend: name, kind: .timeout, message: "\(executable) did not finish within \(timeout)")
+        }
+        guard outcome.status == 0 else {
+            let text = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let status = outcome.status.map { "exited with status \($0)" } ?? "was killed by a signal"
+            throw TranscriberError(
+                backend: name, kind: .engine,
+                message: "\(executable) \(status)\(text.isEmpty ? "" : ": " + String(text.suffix(300)))")
+        }
+        return Data(outcome.stdout)
     }
 
     static func parse(_ output: Data, backend: String) throws(TranscriberError) -> [RecognizedSpan] {

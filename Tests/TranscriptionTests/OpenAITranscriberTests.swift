@@ -45,7 +45,7 @@ struct OpenAITranscriberTests {
             case "401": .reply(status: 401, body: Array("{\"error\":\"bad key\"}".utf8))
             case "500": .reply(status: 500, body: Array("model crashed".utf8))
             case "badjson": .reply(status: 200, body: Array("<html>not json</html>".utf8))
-            case "slow": .delayed(.seconds(3), status: 200, body: json(["text": "late"]))
+            case "slow": .delayed(.seconds(10), status: 200, body: json(["text": "late"]))
             case "reset": .reset
             default: .reply(status: 404, body: Array("no such route".utf8))
             }
