@@ -101,10 +101,16 @@ final class AcquiredNotifications: GattSubscription {
     private let fd: Int32
     private let cancelled = Atomic<Bool>(false)
     private let end = SubscriptionEnd()
+    /// Wakes the reader's poll on cancel without discarding queued datagrams (a shutdown would drop them).
+    private let wake: (read: Int32, write: Int32)
 
     init(fd: Int32, mtu: Int?, sink: @escaping NotificationSink) {
         self.fd = fd
         acquiredMTU = mtu
+        var pipeFDs: [Int32] = [-1, -1]
+        _ = pipe(&pipeFDs)
+        for p in pipeFDs { _ = fcntl(p, F_SETFD, FD_CLOEXEC) }
+        wake = (pipeFDs[0], pipeFDs[1])
         let thread = Thread { [self] in read(sink) }
         thread.name = "omi-acquire-notify"
         thread.start()
@@ -139,20 +145,27 @@ final class AcquiredNotifications: GattSubscription {
             buffer.deallocate()
             lengths.deallocate()
             close(fd)
+            close(wake.read)
+            close(wake.write)
         }
         var reason = "cancelled"
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
         var lastWake = Self.microseconds()
         var previousDrained: Int64 = 0
         /// Notifications per second, estimated.
         var rate: Int64 = 0
-        outer: while !cancelled.load(ordering: .relaxed) {
-            pfd.revents = 0
-            let ready = poll(&pfd, 1, 200)
+        outer: while true {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            // After a cancel, one last non-blocking pass reads what is already queued, then the loop ends.
+            let stopping = cancelled.load(ordering: .relaxed)
+            let ready = poll(&fds, 2, stopping ? 0 : 200)
+            let pfd = fds[0]
             if ready < 0 && errno != EINTR {
                 reason = "poll failed: \(String(cString: strerror(errno)))"
                 break
             }
+            if stopping && (ready <= 0 || pfd.revents & Int16(POLLIN) == 0) { break }
             guard ready > 0 else { continue }
             let hungUp = pfd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
             var drained: Int64 = 0
@@ -175,12 +188,13 @@ final class AcquiredNotifications: GattSubscription {
                     sink(UnsafeRawBufferPointer(rebasing: buffer[(i * Self.slot)..<(i * Self.slot + length)]))
                 }
                 drained += Int64(received)
-                if received < Self.batch || cancelled.load(ordering: .relaxed) { break }
+                if received < Self.batch { break }
             }
             if hungUp {
                 reason = "hang-up"
                 break
             }
+            if stopping { break }
             let now = Self.microseconds()
             // Only a steady stream is paused for: the first datagrams after a quiet spell say nothing about the
             // rate. The rate estimate rises at once and decays slowly, so a sender that stalls for a moment and
@@ -207,7 +221,8 @@ final class AcquiredNotifications: GattSubscription {
 
     func cancel() async {
         cancelled.store(true, ordering: .relaxed)
-        shutdown(fd, Int32(SHUT_RDWR))  // wakes the poll; the reader closes the descriptor
+        var one: UInt8 = 1
+        _ = write(wake.write, &one, 1)  // wakes the poll; the reader drains what is queued and closes the socket
         _ = await end.wait()
     }
 }

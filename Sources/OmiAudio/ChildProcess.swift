@@ -39,6 +39,9 @@ public enum ChildProcess {
         var out: [Int32] = [-1, -1]
         var err: [Int32] = [-1, -1]
         guard pipe(&out) == 0, pipe(&err) == 0 else { return .failure(.cannotStart(path, errno: errno)) }
+        // Close-on-exec at once, so children other threads spawn meanwhile do not inherit our pipe ends (they would
+        // hold the pipes open and delay end-of-file here). The child gets its copies through dup2, which clears it.
+        for fd in [out[0], out[1], err[0], err[1]] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -57,7 +60,13 @@ public enum ChildProcess {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        var spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        // ETXTBSY: a program file written a moment ago can still be open for writing in a child that another
+        // thread is forking; it closes within milliseconds (Go's os/exec retries the same way).
+        for _ in 0..<50 where spawned == ETXTBSY {
+            usleep(10_000)
+            spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        }
         close(out[1])
         close(err[1])
         guard spawned == 0 else {
@@ -72,15 +81,18 @@ public enum ChildProcess {
         for (fd, sink) in [(out[0], 0), (err[0], 1)] {
             drained.enter()
             let thread = Thread {
-                var collected: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 65_536)
                 while true {
                     let n = read(fd, &buffer, buffer.count)
                     if n <= 0 { break }
-                    collected += buffer[..<n]
+                    // Stored as it arrives: what was written is kept even if end-of-file comes late.
+                    if sink == 0 {
+                        stdout.withLock { $0 += buffer[..<n] }
+                    } else {
+                        stderr.withLock { $0 += buffer[..<n] }
+                    }
                 }
                 close(fd)
-                if sink == 0 { stdout.withLock { $0 = collected } } else { stderr.withLock { $0 = collected } }
                 drained.leave()
             }
             thread.start()

@@ -37,7 +37,7 @@ struct CommandTranscriberTests {
         defer { for p in [failing, garbage, shapeless, slow] { try? FileManager.default.removeItem(atPath: p) } }
 
         let e1 = await #expect(throws: TranscriberError.self) { try await CommandTranscriber(executable: failing).transcribe([0]) }
-        #expect(e1?.kind == .engine && e1?.message == "\(failing) exited with status 4: model not found")
+        #expect(e1?.kind == .engine && e1?.message == "\(failing) exited with status 4: model not found", "\(String(describing: e1))")
         let e2 = await #expect(throws: TranscriberError.self) { try await CommandTranscriber(executable: garbage).transcribe([0]) }
         #expect(e2?.kind == .badResponse && e2?.message.hasPrefix("output is not JSON") == true)
         let e3 = await #expect(throws: TranscriberError.self) { try await CommandTranscriber(executable: shapeless).transcribe([0]) }
