@@ -29,8 +29,8 @@ public struct ReplayReport: Sendable, Codable, Equatable {
 }
 
 /// Feeds a capture through the same `AudioPipeline` the live BLE client uses: a producer thread pushes the
-/// notifications (paced by their timestamps unless `.max`), the decoder thread decodes, and the calling thread
-/// consumes PCM. File input never drops: the producer waits for ring space and the decoder for the consumer.
+/// notifications (paced by their timestamps unless `.max`), the decoder thread decodes, and a `PCMCollector`
+/// consumes the PCM. File input never drops: the producer waits for ring space and the decoder for the consumer.
 public enum CaptureReplay {
     public static func run(
         _ capture: OmiCapture, lossMode: LossMode = .conceal, maxConcealedFrames: Int = 50,
@@ -40,9 +40,31 @@ public enum CaptureReplay {
             codec: capture.codec, mtu: capture.mtu, lossMode: lossMode, maxConcealedFrames: maxConcealedFrames)
         let pipeline = try AudioPipeline(configuration: configuration, outputPolicy: .waitWhenFull)
         let began = ContinuousClock.now
+        let collector = PCMCollector(keep: collectPCM)
+        collector.attach(pipeline)
         pipeline.start()
+        feed(capture.records, into: pipeline, speed: speed)
+        collector.waitUntilDrained()
+        pipeline.waitUntilFinished()
+        let pcm = collector.samples
+        let discontinuities = collector.discontinuities
         let records = capture.records
+        let wall = (ContinuousClock.now - began).seconds
+        let snapshot = pipeline.snapshot()
+        let report = ReplayReport(
+            notifications: records.count, pipeline: snapshot, discontinuities: discontinuities,
+            decodedSeconds: snapshot.decodedSeconds, wallSeconds: wall,
+            realTimeFactor: wall > 0 ? snapshot.decodedSeconds / wall : 0)
+        return (report, pcm)
+    }
+}
+
+extension CaptureReplay {
+    /// Pushes `records` into `pipeline` from a new producer thread (paced by their timestamps unless `.max`),
+    /// waiting for ring space rather than dropping, then finishes the pipeline's input.
+    public static func feed(_ records: [OmiCapture.Record], into pipeline: AudioPipeline, speed: ReplaySpeed = .max) {
         let producer = Thread {
+            let began = ContinuousClock.now
             let firstStamp = records.first?.timestampNanos ?? 0
             for record in records {
                 if case .factor(let factor) = speed, factor > 0 {
@@ -57,29 +79,6 @@ public enum CaptureReplay {
         }
         producer.name = "omi-replay-producer"
         producer.start()
-
-        var pcm: [Int16] = []
-        var discontinuities: [Discontinuity] = []
-        let chunk = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 16_384)
-        defer { chunk.deallocate() }
-        while true {
-            let n = pipeline.pcm.read(into: chunk)
-            if n > 0 && collectPCM { pcm.append(contentsOf: chunk[..<n]) }
-            while let event = pipeline.discontinuities.read() { discontinuities.append(event) }
-            if n == 0 {
-                if pipeline.pcm.isClosed && pipeline.pcm.count == 0 { break }
-                _ = pipeline.pcm.waitForData()
-            }
-        }
-        pipeline.waitUntilFinished()
-        while let event = pipeline.discontinuities.read() { discontinuities.append(event) }
-        let wall = (ContinuousClock.now - began).seconds
-        let snapshot = pipeline.snapshot()
-        let report = ReplayReport(
-            notifications: records.count, pipeline: snapshot, discontinuities: discontinuities,
-            decodedSeconds: snapshot.decodedSeconds, wallSeconds: wall,
-            realTimeFactor: wall > 0 ? snapshot.decodedSeconds / wall : 0)
-        return (report, pcm)
     }
 }
 

@@ -33,7 +33,11 @@ public final class PCMCollector: Sendable {
                 if n > 0 && keep { collected.withLock { $0.append(contentsOf: chunk[..<n]) } }
                 while let event = pipeline.discontinuities.read() { breaks.withLock { $0.append(event) } }
                 if n == 0 {
-                    if pipeline.pcm.isClosed && pipeline.pcm.count == 0 { return }
+                    if pipeline.pcm.isClosed && pipeline.pcm.count == 0 {
+                        // A break written just before the rings closed may have arrived after the read above.
+                        while let event = pipeline.discontinuities.read() { breaks.withLock { $0.append(event) } }
+                        return
+                    }
                     _ = pipeline.pcm.waitForData()
                 }
             }

@@ -20,16 +20,7 @@ public enum CaptureTranscription {
         let stage = TranscriptionStage(transcriber: transcriber, configuration: endpointing)
         stage.attach(pipeline)
         pipeline.start()
-        let records = capture.records
-        // A file producer may wait for ring space; do it off the cooperative threads.
-        let producer = Thread {
-            for record in records {
-                while !pipeline.input.waitForSpace(length: record.bytes.count) {}
-                record.bytes.withUnsafeBytes { _ = pipeline.push($0, timestampNanos: record.timestampNanos) }
-            }
-            pipeline.finishInput()
-        }
-        producer.start()
+        CaptureReplay.feed(capture.records, into: pipeline)
         var segments: [TranscriptSegment] = []
         for await segment in stage.segments {
             onSegment(segment)
@@ -41,5 +32,3 @@ public enum CaptureTranscription {
         return Result(segments: segments, problems: problems, pipeline: pipeline.snapshot())
     }
 }
-
-import Foundation

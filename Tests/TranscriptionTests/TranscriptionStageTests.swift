@@ -16,20 +16,7 @@ private final class EchoTranscriber: Transcriber {
 
 /// Runs `capture` through the real audio pipeline into a transcription stage; returns the segments.
 private func transcribe(_ capture: OmiCapture, with transcriber: any Transcriber) async throws -> [TranscriptSegment] {
-    let pipeline = try AudioPipeline(
-        configuration: DecoderConfiguration(codec: capture.codec, mtu: capture.mtu), outputPolicy: .waitWhenFull)
-    let stage = TranscriptionStage(transcriber: transcriber)
-    stage.attach(pipeline)
-    pipeline.start()
-    for record in capture.records {
-        while !pipeline.input.waitForSpace(length: record.bytes.count) {}
-        record.bytes.withUnsafeBytes { _ = pipeline.push($0, timestampNanos: record.timestampNanos) }
-    }
-    pipeline.finishInput()
-    await stage.finish()
-    var segments: [TranscriptSegment] = []
-    for await segment in stage.segments { segments.append(segment) }
-    return segments
+    try await CaptureTranscription.run(capture, transcriber: transcriber).segments
 }
 
 @Suite("Transcription stage: pipeline → endpointing → transcriber → segments")
@@ -88,17 +75,9 @@ struct TranscriptionStageTests {
         var source = [Int16](repeating: 0, count: 8_000) + TestSignals.tone(hz: 440, seconds: 0.8, amplitude: 6000)
         source += [Int16](repeating: 0, count: 16_000)
         let capture = try OmiCapture.encode(PCMAudio(samples: source)).capture
-        let pipeline = try AudioPipeline(configuration: DecoderConfiguration(codec: .opus20ms, mtu: 247), outputPolicy: .waitWhenFull)
-        let stage = TranscriptionStage(transcriber: FallbackTranscriber([Down(), EchoTranscriber()]))
-        stage.attach(pipeline)
-        pipeline.start()
-        for record in capture.records { record.bytes.withUnsafeBytes { _ = pipeline.push($0, timestampNanos: 0) } }
-        pipeline.finishInput()
-        await stage.finish()
-        var segments: [TranscriptSegment] = []
-        for await s in stage.segments { segments.append(s) }
-        var problems: [String] = []
-        for await p in stage.problems { problems.append(p) }
+        let result = try await CaptureTranscription.run(capture, transcriber: FallbackTranscriber([Down(), EchoTranscriber()]))
+        let segments = result.segments
+        let problems = result.problems
         #expect(segments.map(\.sttProvider) == ["echo"])
         #expect(problems == ["transcriber openai: unreachable: connection refused; used echo"])
     }
