@@ -24,6 +24,17 @@ public protocol Transcriber: Sendable {
     /// The backend's name in config and `stt_provider`.
     var name: String { get }
     func transcribe(_ samples: [Int16]) async throws(TranscriberError) -> [RecognizedSpan]
+    /// The spans, which backend produced them, and the failures of backends tried before it (chains override this).
+    func transcribeReporting(_ samples: [Int16]) async throws(TranscriberError)
+        -> (spans: [RecognizedSpan], backend: String, failures: [TranscriberError])
+}
+
+extension Transcriber {
+    public func transcribeReporting(_ samples: [Int16]) async throws(TranscriberError)
+        -> (spans: [RecognizedSpan], backend: String, failures: [TranscriberError])
+    {
+        (try await transcribe(samples), name, [])
+    }
 }
 
 /// A transcription failure, specific enough to act on. The pipeline keeps the audio and tries the next backend.

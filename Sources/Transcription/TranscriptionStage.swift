@@ -32,16 +32,11 @@ public final class TranscriptionStage: Sendable {
         worker = Task {
             for await utterance in queue {
                 let spans: [RecognizedSpan]
-                var provider = transcriber.name
+                let provider: String
                 do {
-                    if let chain = transcriber as? FallbackTranscriber {
-                        let result = try await chain.transcribeReporting(utterance.audio)
-                        spans = result.spans
-                        provider = result.backend
-                        for failure in result.failures { problemSink.yield("transcriber \(failure); used \(provider)") }
-                    } else {
-                        spans = try await transcriber.transcribe(utterance.audio)
-                    }
+                    let result = try await transcriber.transcribeReporting(utterance.audio)
+                    (spans, provider) = (result.spans, result.backend)
+                    for failure in result.failures { problemSink.yield("transcriber \(failure); used \(provider)") }
                 } catch {
                     problemSink.yield(
                         "transcriber \(error) — utterance \(String(format: "%.2f", utterance.startSeconds))–"
