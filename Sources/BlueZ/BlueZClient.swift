@@ -77,27 +77,22 @@ public final class BlueZClient: Sendable {
 
     /// Reloads every object with `GetManagedObjects` (at start, and after bluetoothd comes back).
     public func refresh() async throws(BlueZError) {
-        let cache = cache
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[DBusValue], DBusError>, Never>) in
-            connection.call(
-                destination: Self.service, path: "/", interface: "org.freedesktop.DBus.ObjectManager",
-                member: "GetManagedObjects", timeout: .seconds(10)
-            ) { result in
-                if case .success(let values) = result, let snapshot = values.first { cache.replaceAll(snapshot) }
-                continuation.resume(returning: result)
-            }
+            reload { continuation.resume(returning: $0) }
         }
         if case .failure(let error) = result { throw BlueZError(error, doing: "reading BlueZ's objects") }
     }
 
-    /// Starts a `GetManagedObjects` whose reply replaces the cache on the connection's thread.
-    private func reload() {
+    /// Starts a `GetManagedObjects` whose reply replaces the cache on the connection's thread (in bus order with
+    /// the signals), then calls `done`.
+    private func reload(_ done: @escaping @Sendable (Result<[DBusValue], DBusError>) -> Void = { _ in }) {
         let cache = cache
         connection.call(
             destination: Self.service, path: "/", interface: "org.freedesktop.DBus.ObjectManager",
             member: "GetManagedObjects", timeout: .seconds(10)
         ) { result in
             if case .success(let values) = result, let snapshot = values.first { cache.replaceAll(snapshot) }
+            done(result)
         }
     }
 
