@@ -1,4 +1,5 @@
 import Foundation
+import OmiAudio
 import Glibc
 import Synchronization
 
@@ -94,7 +95,7 @@ public final class LoopbackHTTPServer: Sendable {
         case .reply(let status, let headers, let body):
             Self.write(fd, status: status, headers: headers, body: body)
         case .delayed(let delay, let status, let body):
-            Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: delay.seconds)
             Self.write(fd, status: status, headers: [:], body: body)
         }
     }

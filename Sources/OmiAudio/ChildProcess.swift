@@ -97,8 +97,7 @@ public enum ChildProcess {
             }
             thread.start()
         }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(timeout.seconds)
         var status: Int32 = 0
         var timedOut = false
         while waitpid(pid, &status, WNOHANG) == 0 {

@@ -149,7 +149,7 @@ public final class BlueZSimulator: Sendable {
     /// simulator must keep working when the process's Swift concurrency threads are all busy or blocked (a test
     /// waiting synchronously for a subprocess).
     func after(_ delay: Duration, _ body: @escaping @Sendable (BlueZSimulator) -> Void) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000))) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay.seconds) {
             [weak self] in
             if let self { body(self) }
         }
