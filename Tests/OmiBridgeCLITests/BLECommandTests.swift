@@ -47,12 +47,13 @@ struct BLECommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("tone.wav").path
         try AudioFile.writeWAV((0..<16_000).map { Int16(5000 * sin(Double($0) * 0.1)) }, path: wav)
+        let log = dir.appendingPathComponent("simulator.log").path
         let simulator = try CLI.start([
             "simulate", "--bus", bus.address, "--audio", wav, "--speed", "4", "--duration", "20", "--mtu", "185",
-        ])
+        ], log: log)
         defer { simulator.terminate() }
         let watcher = try DBusConnection(bus: .address(bus.address))
-        #expect(await eventually { (try? await watcher.nameOwner("org.bluez")) != nil }, "simulator never owned org.bluez")
+        #expect(await eventually { (try? await watcher.nameOwner("org.bluez")) != nil }, "simulator never owned org.bluez; running: \(simulator.isRunning); said: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         watcher.close()
         let scan = try CLI.run(["scan", "--bus", bus.address, "--timeout", "0.5", "--json"])
         #expect(scan.status == 0, "\(scan.stderr)")

@@ -33,13 +33,19 @@ enum CLI {
     }
 
     /// Starts the binary in the background (for `simulate`); terminate it when done.
-    static func start(_ arguments: [String], environment: [String: String]? = nil) throws -> Process {
+    /// Output goes to `log` when given (so a failing test can show what the program said), else nowhere.
+    static func start(_ arguments: [String], environment: [String: String]? = nil, log: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let environment { process.environment = environment }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
