@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "OmiAudio", "CPocketSphinx", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.

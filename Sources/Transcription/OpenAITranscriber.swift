@@ -53,7 +53,7 @@ public struct OpenAITranscriber: Transcriber {
             // the deadline; our own timer (a little later) also bounds waiting for the head and the body.
             let (seconds, attoseconds) = options.timeout.components
             let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            (response, body) = try await Self.withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
+            (response, body) = try await withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
                 let response = try await client.execute(request, deadline: deadline)
                 return (response, try await response.body.collect(upTo: 10 << 20))
             }
@@ -112,24 +112,6 @@ public struct OpenAITranscriber: Transcriber {
         }
         guard let text = object["text"] as? String else { throw fail(.badResponse, "response has no \"text\"") }
         return text.isEmpty ? [] : [RecognizedSpan(text: text.trimmingCharacters(in: .whitespaces))]
-    }
-
-    private struct TimedOut: Error {}
-
-    /// Our own deadline over the whole exchange (head and body): whichever finishes first wins and the other is
-    /// cancelled, which cancels the request.
-    private static func withTimeout<T: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TimedOut()
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
     }
 
     static func multipart(boundary: String, fields: [(String, String)], wav: [UInt8]) -> [UInt8] {
