@@ -3,14 +3,15 @@ import Foundation
 import OmiAudio
 import Yams
 
-/// The settings `run` and `record` read from the configuration file (YAML). This is the BLE and audio part of
-/// docs/configuration.md; every key is checked and every problem reported with its path.
+/// The settings the commands read from the configuration file (YAML): the `ble`, `audio` and `transcriber`
+/// sections of docs/configuration.md. Every key is checked and every problem reported with its path.
 struct BridgeSettings {
     var bus: String?
     var adapter: String?
     var address: String?
     var notify: NotifyMode = .auto
     var lossMode: LossMode = .conceal
+    var transcriber = TranscriberSettings()
 
     /// `$XDG_CONFIG_HOME/omi-bridge/config.yaml` (or `~/.config/…`).
     static var defaultPath: String {
@@ -32,54 +33,40 @@ struct BridgeSettings {
             throw CLIFailure("\(file): not valid YAML: \(error)", exitCode: 2)
         }
         var settings = BridgeSettings()
-        var problems: [String] = []
+        var values = ConfigValues()
         guard let top = (root ?? [String: Any]()) as? [String: Any] else {
             throw CLIFailure("\(file): the top level must be a mapping of sections", exitCode: 2)
         }
         for (section, value) in top {
-            guard let keys = value as? [String: Any] else {
-                problems.append("\(section): must be a mapping")
+            switch section {
+            case "ble", "audio", "transcriber": break
+            default: continue  // other sections belong to later stages (apps, server)
+            }
+            guard let keys = values.mapping(value, section) else { continue }
+            if section == "transcriber" {
+                settings.transcriber.apply(keys, &values)
                 continue
             }
             for (key, raw) in keys {
                 let at = "\(section).\(key)"
                 switch (section, key) {
-                case ("ble", "bus"): settings.bus = string(raw, at, &problems) { $0.contains(":") ? nil : "not a D-Bus address" }
-                case ("ble", "adapter"): settings.adapter = string(raw, at, &problems) { _ in nil }
+                case ("ble", "bus"): settings.bus = values.string(raw, at) { $0.contains(":") ? nil : "not a D-Bus address" }
+                case ("ble", "adapter"): settings.adapter = values.string(raw, at)
                 case ("ble", "address"):
-                    settings.address = string(raw, at, &problems) {
+                    settings.address = values.string(raw, at) {
                         $0.split(separator: ":").count == 6 ? nil : "not a Bluetooth address like C4:3A:92:0B:5E:01"
                     }
                 case ("ble", "notify"):
-                    if let s = string(raw, at, &problems, { NotifyMode(rawValue: $0) == nil ? "not one of auto, acquire, start" : nil }) {
-                        settings.notify = NotifyMode(rawValue: s)!
-                    }
+                    if let v = values.choice(raw, at, NotifyMode.self, "auto, acquire, start") { settings.notify = v }
                 case ("audio", "loss_mode"):
-                    if let s = string(raw, at, &problems, { LossMode(rawValue: $0) == nil ? "not one of conceal, drop" : nil }) {
-                        settings.lossMode = LossMode(rawValue: s)!
-                    }
-                case ("ble", _), ("audio", _): problems.append("\(at): unknown key")
-                default: break  // other sections belong to later stages (apps, transcriber, server)
+                    if let v = values.choice(raw, at, LossMode.self, "conceal, drop") { settings.lossMode = v }
+                default: values.unknown(at)
                 }
             }
         }
-        guard problems.isEmpty else {
-            throw CLIFailure(problems.sorted().map { "\(file): \($0)" }.joined(separator: "\n"), exitCode: 2)
+        guard values.problems.isEmpty else {
+            throw CLIFailure(values.problems.sorted().map { "\(file): \($0)" }.joined(separator: "\n"), exitCode: 2)
         }
         return settings
-    }
-
-    private static func string(_ raw: Any, _ at: String, _ problems: inout [String], _ check: (String) -> String?)
-        -> String?
-    {
-        guard let s = raw as? String else {
-            problems.append("\(at): must be a string")
-            return nil
-        }
-        if let problem = check(s) {
-            problems.append("\(at): '\(s)' is \(problem)")
-            return nil
-        }
-        return s
     }
 }

@@ -38,8 +38,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Add the transcription stage: endpoint and transcribe the decoded audio, print segments.")
     var transcribe = false
 
-    @Option(name: .long, help: "Transcriber backend for --transcribe.")
-    var backend = "pocketsphinx"
+    @OptionGroup(title: "Transcription (with --transcribe)") var transcriber: TranscriberOptions
 
     func validate() throws {
         guard parsedSpeed != nil else {
@@ -100,11 +99,15 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func runWithTranscription(_ capture: OmiCapture) async throws {
-        let transcriber = try TranscriberFactory.make(backend, grammarFile: nil, keywords: nil)
+        let settings = try self.transcriber.settings()
+        let transcriber = try TranscriberFactory.make(settings)
         let json = json
         let result: CaptureTranscription.Result
         do {
-            result = try await CaptureTranscription.run(capture, transcriber: transcriber, lossMode: lossMode) {
+            result = try await CaptureTranscription.run(
+                capture, transcriber: transcriber, lossMode: lossMode, endpointing: settings.endpointing,
+                filter: settings.filter
+            ) {
                 segment in if !json { print(TranscribeCommand.render(segment, json: false)) }
             }
         } catch {

@@ -12,12 +12,13 @@ public enum CaptureTranscription {
     public static func run(
         _ capture: OmiCapture, transcriber: any Transcriber, lossMode: LossMode = .conceal,
         endpointing: EndpointerConfiguration = EndpointerConfiguration(),
+        filter: HallucinationFilter = HallucinationFilter(),
         onSegment: @Sendable (TranscriptSegment) -> Void = { _ in }
     ) async throws(AudioSetupError) -> Result {
         let pipeline = try AudioPipeline(
             configuration: DecoderConfiguration(codec: capture.codec, mtu: capture.mtu, lossMode: lossMode),
             outputPolicy: .waitWhenFull)
-        let stage = TranscriptionStage(transcriber: transcriber, configuration: endpointing)
+        let stage = TranscriptionStage(transcriber: transcriber, configuration: endpointing, filter: filter)
         stage.attach(pipeline)
         pipeline.start()
         CaptureReplay.feed(capture.records, into: pipeline)

@@ -1,4 +1,5 @@
 import Foundation
+import BridgeTesting
 import OmiAudio
 import Testing
 
@@ -54,13 +55,80 @@ struct TranscribeCommandTests {
     @Test("An unknown backend or an unreadable grammar is a one-line error")
     func errors() throws {
         let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, command, openai"))
+        #expect(
+            unknown.status == 2
+                && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, openai, wyoming, command"))
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("s.wav").path
         try AudioFile.writeWAV([Int16](repeating: 0, count: 16_000), path: wav)
         let grammar = try CLI.run(["transcribe", wav, "--grammar", "/nonexistent.jsgf"])
         #expect(grammar.status == 1 && grammar.stderr == "omi-bridge: /nonexistent.jsgf: cannot read the grammar file\n")
+    }
+}
+
+@Suite("The transcriber section of the configuration file")
+struct TranscriberConfigTests {
+    /// A program that answers every utterance with one fixed segment, and a WAV with one tone utterance.
+    private func fixtures(_ dir: URL) throws -> (program: String, wav: String) {
+        let program = dir.appendingPathComponent("fake-whisper").path
+        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"from the fallback\"}]}'\n"
+            .write(toFile: program, atomically: true, encoding: .utf8)
+        chmod(program, 0o755)
+        let wav = dir.appendingPathComponent("t.wav").path
+        try AudioFile.writeWAV(
+            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        return (program, wav)
+    }
+
+    @Test("transcriber.backend as a list is a fallback chain: a dead wyoming server falls back to the command backend")
+    func fallbackChainFromConfig() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (program, wav) = try fixtures(dir)
+        let port = try LoopbackTCPServer.deadPort()
+        let config = dir.appendingPathComponent("config.yaml").path
+        try """
+            transcriber:
+              backend: [wyoming, command]
+              silence_ms: 700
+              wyoming: {host: 127.0.0.1, port: \(port), language: en, timeout_s: 5}
+              command: {program: \(program), timeout_s: 30}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["transcribe", wav, "--config", config, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"text\":\"from the fallback\""))
+        #expect(result.stdout.contains("\"stt_provider\":\"command\""))
+        #expect(result.stderr.contains("wyoming: unreachable: tcp://127.0.0.1:\(port)"), "\(result.stderr)")
+        #expect(result.stderr.contains("used command"))
+
+        // A flag overrides the file: --backend command alone never tries wyoming.
+        let direct = try CLI.run(["transcribe", wav, "--config", config, "--backend", "command", "--json"])
+        #expect(direct.status == 0 && !direct.stderr.contains("wyoming"), "\(direct.stderr)")
+    }
+
+    @Test("Every problem in the transcriber section is reported with its path, and the command exits 2")
+    func problemsWithPaths() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try """
+            transcriber:
+              backend: [deepgrum, openai]
+              silence_ms: 20
+              hallucination_filter: maybe
+              wyoming: {port: 70000, hots: x}
+              openai: {model: small.en}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["transcribe", "x.wav", "--config", config])
+        #expect(result.status == 2)
+        for expected in [
+            "transcriber.backend: 'deepgrum' is not one of", "transcriber.silence_ms: 20 is outside 100…5000",
+            "transcriber.hallucination_filter: must be true or false", "transcriber.wyoming.port: 70000 is outside",
+            "transcriber.wyoming.hots: unknown key", "transcriber.openai.url: required when transcriber.backend names openai",
+        ] {
+            #expect(result.stderr.contains("\(config): \(expected)"), "missing: \(expected)\n\(result.stderr)")
+        }
     }
 }
 
