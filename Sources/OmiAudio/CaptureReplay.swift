@@ -61,12 +61,16 @@ public enum CaptureReplay {
 
 extension CaptureReplay {
     /// Pushes `records` into `pipeline` from a new producer thread (paced by their timestamps unless `.max`),
-    /// waiting for ring space rather than dropping, then finishes the pipeline's input.
-    public static func feed(_ records: [OmiCapture.Record], into pipeline: AudioPipeline, speed: ReplaySpeed = .max) {
+    /// waiting for ring space rather than dropping, then finishes the pipeline's input. `pushed` hears the index of
+    /// each record just after it entered the pipeline (the transcription benchmark times latency from there).
+    public static func feed(
+        _ records: [OmiCapture.Record], into pipeline: AudioPipeline, speed: ReplaySpeed = .max,
+        pushed: (@Sendable (Int) -> Void)? = nil
+    ) {
         let producer = Thread {
             let began = ContinuousClock.now
             let firstStamp = records.first?.timestampNanos ?? 0
-            for record in records {
+            for (index, record) in records.enumerated() {
                 if case .factor(let factor) = speed, factor > 0 {
                     let due = Double(record.timestampNanos - firstStamp) / 1e9 / factor
                     let wait = due - (ContinuousClock.now - began).seconds
@@ -74,6 +78,7 @@ extension CaptureReplay {
                 }
                 while !pipeline.input.waitForSpace(length: record.bytes.count) {}
                 record.bytes.withUnsafeBytes { _ = pipeline.push($0, timestampNanos: record.timestampNanos) }
+                pushed?(index)
             }
             pipeline.finishInput()
         }

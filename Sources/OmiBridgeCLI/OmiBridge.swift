@@ -10,7 +10,7 @@ struct OmiBridge: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             EncodeCommand.self, ReplayCommand.self, ScanCommand.self, RunCommand.self, RecordCommand.self,
-            SimulateCommand.self, TranscribeCommand.self, BenchBLECommand.self,
+            SimulateCommand.self, TranscribeCommand.self, BenchBLECommand.self, BenchTranscribeCommand.self,
         ]
     )
 

@@ -7,6 +7,9 @@ public struct Utterance: Sendable, Equatable {
     /// The audio to recognize: from `audioStart`, with `paddingMilliseconds` before and after the speech.
     public var audio: [Int16]
     public var audioStart: Int64
+    /// Timeline position at which the endpointer closed it (the end of the silence that ended it, or the cut): the
+    /// audio up to here had to arrive before anyone could know the utterance was over.
+    public var decidedAt: Int64
 
     public var startSeconds: Double { Double(start) / 16_000 }
     public var endSeconds: Double { Double(end) / 16_000 }
@@ -152,7 +155,7 @@ public struct Endpointer: Sendable {
             let from = max(start - padding, audioStart)
             let to = min(end + padding, audioStart + Int64(audio.count))
             let slice = Array(audio[Int(from - audioStart)..<Int(to - audioStart)])
-            events.append(.utterance(Utterance(start: start, end: end, audio: slice, audioStart: from)))
+            events.append(.utterance(Utterance(start: start, end: end, audio: slice, audioStart: from, decidedAt: position)))
         }
         trimIdleAudio()
     }

@@ -12,25 +12,45 @@ public final class TranscriptionStage: Sendable {
     public let problems: AsyncStream<String>
     private let segmentSink: AsyncStream<TranscriptSegment>.Continuation
     private let problemSink: AsyncStream<String>.Continuation
-    private let utterances: AsyncStream<Utterance>.Continuation
+    private let utterances: AsyncStream<(utterance: Utterance, decided: ContinuousClock.Instant)>.Continuation
     private let worker: Task<Void, Never>
     private let configuration: EndpointerConfiguration
     private let silence = Atomic<Int64>(0)
     private let drained = DispatchSemaphore(value: 0)
 
+    /// When one utterance passed each point, on the monotonic clock: what the latency benchmark and metrics read.
+    public struct Timing: Sendable {
+        /// `Utterance.decidedAt`: the timeline sample whose arrival let the endpointer close the utterance.
+        public var decidedAtSample: Int64
+        /// When the drain thread got that audio out of the PCM ring and the endpointer closed the utterance.
+        public var decided: ContinuousClock.Instant
+        public var recognitionStarted: ContinuousClock.Instant
+        public var recognitionEnded: ContinuousClock.Instant
+        /// When its segments were yielded (or it was found to have none).
+        public var emitted: ContinuousClock.Instant
+        public var segments: Int
+        /// Speech samples given to the transcriber (padding included).
+        public var audioSamples: Int
+
+        /// The stage's own latency: decision → emitted, without the time spent in the transcriber.
+        public var overhead: Duration { decided.duration(to: emitted) - recognitionStarted.duration(to: recognitionEnded) }
+    }
+
     public init(
         transcriber: any Transcriber, configuration: EndpointerConfiguration = EndpointerConfiguration(),
-        filter: HallucinationFilter = HallucinationFilter()
+        filter: HallucinationFilter = HallucinationFilter(), timing: (@Sendable (Timing) -> Void)? = nil
     ) {
         self.configuration = configuration
         (segments, segmentSink) = AsyncStream.makeStream(of: TranscriptSegment.self)
         (problems, problemSink) = AsyncStream.makeStream(of: String.self)
-        let (queue, queueSink) = AsyncStream.makeStream(of: Utterance.self)
+        let (queue, queueSink) = AsyncStream.makeStream(of: (utterance: Utterance, decided: ContinuousClock.Instant).self)
         utterances = queueSink
         let segmentSink = segmentSink
         let problemSink = problemSink
         worker = Task {
-            for await utterance in queue {
+            let clock = ContinuousClock()
+            for await (utterance, decided) in queue {
+                let recognitionStarted = clock.now
                 let spans: [RecognizedSpan]
                 let provider: String
                 do {
@@ -43,9 +63,14 @@ public final class TranscriptionStage: Sendable {
                             + "\(String(format: "%.2f", utterance.endSeconds)) s not transcribed")
                     continue
                 }
-                for segment in Self.segments(spans, utterance, provider: provider, filter: filter) {
-                    segmentSink.yield(segment)
-                }
+                let recognitionEnded = clock.now
+                let segments = Self.segments(spans, utterance, provider: provider, filter: filter)
+                for segment in segments { segmentSink.yield(segment) }
+                timing?(
+                    Timing(
+                        decidedAtSample: utterance.decidedAt, decided: decided, recognitionStarted: recognitionStarted,
+                        recognitionEnded: recognitionEnded, emitted: clock.now, segments: segments.count,
+                        audioSamples: utterance.audio.count))
             }
             segmentSink.finish()
             problemSink.finish()
@@ -80,7 +105,7 @@ public final class TranscriptionStage: Sendable {
         let chunk = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 4096)
         defer { chunk.deallocate() }
         func emit(_ events: [EndpointEvent]) {
-            for case .utterance(let u) in events { utterances.yield(u) }
+            for case .utterance(let u) in events { utterances.yield((u, ContinuousClock.now)) }
             silence.store(endpointer.silenceSamples, ordering: .relaxed)
         }
         while true {

@@ -81,4 +81,32 @@ struct TranscriptionStageTests {
         #expect(segments.map(\.sttProvider) == ["echo"])
         #expect(problems == ["transcriber openai: unreachable: connection refused; used echo"])
     }
+
+    @Test("Timing: each utterance reports where it was decided (speech end + the silence threshold) and its stages in order")
+    func timingReports() async throws {
+        var source = [Int16](repeating: 0, count: 16_000) + TestSignals.tone(hz: 440, seconds: 1.0, amplitude: 6000)
+        source += [Int16](repeating: 0, count: 16_000) + TestSignals.tone(hz: 330, seconds: 0.6, amplitude: 6000)
+        source += [Int16](repeating: 0, count: 16_000)
+        let capture = try OmiCapture.encode(PCMAudio(samples: source), codec: .opus20ms, mtu: 247).capture
+        let pipeline = try AudioPipeline(
+            configuration: DecoderConfiguration(codec: capture.codec, mtu: capture.mtu), outputPolicy: .waitWhenFull)
+        let timings = Mutex<[TranscriptionStage.Timing]>([])
+        let stage = TranscriptionStage(transcriber: EchoTranscriber()) { t in timings.withLock { $0.append(t) } }
+        stage.attach(pipeline)
+        pipeline.start()
+        var utteranceEnds: [Double] = []
+        CaptureReplay.feed(capture.records, into: pipeline)
+        for await segment in stage.segments { utteranceEnds.append(segment.end) }
+        await stage.finish()
+        let all = timings.withLock { $0 }
+        #expect(all.count == 2 && all.map(\.segments) == [1, 1])
+        let silence = Int64(EndpointerConfiguration().silenceMilliseconds * 16)
+        for (t, end) in zip(all, utteranceEnds) {
+            // The segment ends where speech ended; the decision came exactly one silence threshold later.
+            #expect(abs(Double(t.decidedAtSample - silence) / 16_000 - end) < 0.001, "\(t.decidedAtSample) vs \(end)")
+            #expect(t.decided <= t.recognitionStarted && t.recognitionStarted <= t.recognitionEnded)
+            #expect(t.recognitionEnded <= t.emitted && t.overhead >= .zero)
+            #expect(t.audioSamples > 0)
+        }
+    }
 }
