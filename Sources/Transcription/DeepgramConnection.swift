@@ -101,7 +101,8 @@ final class DeepgramConnection: Sendable {
                     mailbox.post(.opened(outbound))
                     for try await message in inbound.messages(maxSize: 1 << 22) { mailbox.post(.message(message)) }
                 }
-                mailbox.post(.closed(code: close.map { UInt16(webSocketErrorCode: $0.closeCode) }, reason: close?.reason))
+                mailbox.post(
+                    .closed(code: close.map { UInt16(webSocketErrorCode: $0.closeCode) }, reason: close?.reason))
             } catch {
                 mailbox.post(.failed(error))
             }

@@ -51,11 +51,14 @@ enum DeepgramMessage: Equatable {
                 guard let start = Self.number(word["start"]), let end = Self.number(word["end"]),
                     let text = word["punctuated_word"] as? String ?? word["word"] as? String
                 else { throw Malformed(description: "a word without start, end or text: \(Self.snippet(text))") }
-                words.append(Results.Word(text: text, start: start, end: end, speaker: Self.number(word["speaker"]).map { Int($0) }))
+                words.append(
+                    Results.Word(
+                        text: text, start: start, end: end, speaker: Self.number(word["speaker"]).map { Int($0) }))
             }
             self = .results(
                 Results(
-                    isFinal: object["is_final"] as? Bool ?? false, speechFinal: object["speech_final"] as? Bool ?? false,
+                    isFinal: object["is_final"] as? Bool ?? false,
+                    speechFinal: object["speech_final"] as? Bool ?? false,
                     fromFinalize: object["from_finalize"] as? Bool ?? false, start: Self.number(object["start"]) ?? 0,
                     duration: Self.number(object["duration"]) ?? 0, transcript: best["transcript"] as? String ?? "",
                     words: words))
@@ -84,7 +87,9 @@ extension DeepgramMessage.Results {
             guard let first = group.first, let last = group.last else { return }
             let text = group.map(\.text).filter { !$0.isEmpty }.joined(separator: " ")
             if !text.isEmpty {
-                spans.append(RecognizedSpan(text: text, start: rebase(first.start), end: rebase(last.end), speaker: first.speaker))
+                spans.append(
+                    RecognizedSpan(
+                        text: text, start: rebase(first.start), end: rebase(last.end), speaker: first.speaker))
             }
             group = []
         }
@@ -92,7 +97,9 @@ extension DeepgramMessage.Results {
             if result.words.isEmpty {
                 flush()
                 let text = result.transcript.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !text.isEmpty { spans.append(RecognizedSpan(text: text, start: rebase(result.start), end: rebase(result.end))) }
+                if !text.isEmpty {
+                    spans.append(RecognizedSpan(text: text, start: rebase(result.start), end: rebase(result.end)))
+                }
                 continue
             }
             for word in result.words {

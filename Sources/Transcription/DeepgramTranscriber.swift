@@ -69,7 +69,9 @@ public actor DeepgramTranscriber: Transcriber {
     }
 
     public func transcribe(_ samples: [Int16]) async throws(TranscriberError) -> [RecognizedSpan] {
-        guard let key = options.apiKey, !key.isEmpty else { throw fail(.notConfigured, "no Deepgram API key configured") }
+        guard let key = options.apiKey, !key.isEmpty else {
+            throw fail(.notConfigured, "no Deepgram API key configured")
+        }
         guard !samples.isEmpty else { return [] }
         await acquire()
         defer { release() }
@@ -86,7 +88,8 @@ public actor DeepgramTranscriber: Transcriber {
                 case .lost(let kind, let why):
                     // The socket went away mid-utterance: once more on a fresh connection, then give up.
                     guard attempt < 2 else {
-                        throw fail(kind, "the connection closed mid-utterance on two connections in a row (last: \(why))")
+                        throw fail(
+                            kind, "the connection closed mid-utterance on two connections in a row (last: \(why))")
                     }
                 }
             }
@@ -102,11 +105,12 @@ public actor DeepgramTranscriber: Transcriber {
         connection = nil
         conn.keepAlive?.cancel()
         if (try? await conn.writer.write(.text(#"{"type":"CloseStream"}"#))) != nil {
-            let token = startDeadline(.seconds(2), on: conn.mailbox)
+            let deadline = startDeadline(.seconds(2), on: conn.mailbox)
+            defer { deadline.cancel() }
             waiting: while true {
                 switch await conn.mailbox.receive() {
                 case .closed, .failed: break waiting
-                case .deadline(let t) where t == token:
+                case .deadline(let t) where t == deadline.token:
                     try? await conn.writer.close(.normalClosure, reason: nil)
                     break waiting
                 default: continue
@@ -143,7 +147,8 @@ public actor DeepgramTranscriber: Transcriber {
         let url = listenURL
         let mailbox = Mailbox<DeepgramEvent>()
         let runner = DeepgramConnection.start(url: url, apiKey: apiKey, mailbox: mailbox, logger: logger)
-        let token = startDeadline(options.connectTimeout, on: mailbox)
+        let deadline = startDeadline(options.connectTimeout, on: mailbox)
+        defer { deadline.cancel() }
         let endpoint = url.prefix { $0 != "?" }
         while true {
             switch await mailbox.receive() {
@@ -151,11 +156,13 @@ public actor DeepgramTranscriber: Transcriber {
                 connectionsOpened += 1
                 return DeepgramConnection(id: connectionsOpened, mailbox: mailbox, writer: writer, runner: runner)
             case .deadline(let t):
-                guard t == token else { continue }
+                guard t == deadline.token else { continue }
                 runner.cancel()
                 throw fail(.timeout, "\(endpoint): no WebSocket connection within \(options.connectTimeout)")
             case .closed(let code, let reason):
-                throw fail(.badResponse, "\(endpoint): the socket closed during the handshake (\(Self.describe(code, reason)))")
+                throw fail(
+                    .badResponse, "\(endpoint): the socket closed during the handshake (\(Self.describe(code, reason)))"
+                )
             case .failed(let error):
                 throw await classifyConnectError(error, endpoint: String(endpoint), apiKey: apiKey)
             case .message:
@@ -166,11 +173,14 @@ public actor DeepgramTranscriber: Transcriber {
 
     private func classifyConnectError(_ error: any Error, endpoint: String, apiKey: String) async -> TranscriberError {
         if let error = error as? WebSocketClientError, error == .webSocketUpgradeFailed {
-            guard let (status, body) = await DeepgramConnection.probeUpgrade(url: listenURL, apiKey: apiKey, timeout: options.connectTimeout)
+            guard
+                let (status, body) = await DeepgramConnection.probeUpgrade(
+                    url: listenURL, apiKey: apiKey, timeout: options.connectTimeout)
             else { return fail(.badResponse, "\(endpoint): the server refused the WebSocket upgrade") }
             let detail = redact(DeepgramMessage.snippet(body), apiKey)
             switch status {
-            case 401, 403: return fail(.authentication, "\(endpoint): HTTP \(status) — check the Deepgram API key (\(detail))")
+            case 401, 403:
+                return fail(.authentication, "\(endpoint): HTTP \(status) — check the Deepgram API key (\(detail))")
             case 500...599: return fail(.serverError, "\(endpoint): HTTP \(status): \(detail)")
             default: return fail(.badResponse, "\(endpoint): upgrade refused with HTTP \(status): \(detail)")
             }
@@ -184,73 +194,6 @@ public actor DeepgramTranscriber: Transcriber {
     private func drop(_ conn: DeepgramConnection) {
         conn.abandon()
         if connection === conn { connection = nil }
-    }
-
-    // MARK: - One utterance
-
-    private enum UtteranceFailure: Error {
-        /// The socket closed or broke: worth one retry on a fresh connection.
-        case lost(TranscriberError.Kind, String)
-        /// Deepgram answered, but with an error, garbage or nothing in time: no retry.
-        case failed(TranscriberError)
-    }
-
-    private func run(_ samples: [Int16], on conn: DeepgramConnection) async throws(UtteranceFailure) -> [RecognizedSpan] {
-        let streamStart = Double(conn.samplesSent) / 16_000
-        do {
-            // 100 ms frames of little-endian PCM16, then a flush.
-            for chunkStart in stride(from: 0, to: samples.count, by: 1600) {
-                let chunk = samples[chunkStart..<min(chunkStart + 1600, samples.count)]
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(chunk.count * 2)
-                for sample in chunk { buffer.writeInteger(sample, endianness: .little) }
-                try await conn.writer.write(.binary(buffer))
-                conn.samplesSent += chunk.count
-            }
-            try await conn.writer.write(.text(#"{"type":"Finalize"}"#))
-        } catch {
-            throw .lost(.badResponse, "sending audio failed: \(error)")
-        }
-        let streamEnd = Double(conn.samplesSent) / 16_000
-        let token = startDeadline(options.timeout, on: conn.mailbox)
-        var finals: [DeepgramMessage.Results] = []
-        while true {
-            switch await conn.mailbox.receive() {
-            case .deadline(let t):
-                guard t == token else { continue }
-                throw .failed(fail(.timeout, "no final result within \(options.timeout) after Finalize"))
-            case .opened:
-                continue
-            case .message(.binary(let buffer)):
-                throw .failed(fail(.badResponse, "unexpected binary message of \(buffer.readableBytes) bytes"))
-            case .message(.text(let text)):
-                let message: DeepgramMessage
-                do { message = try DeepgramMessage(parsing: text) } catch { throw .failed(fail(.badResponse, error.description)) }
-                switch message {
-                case .other: continue
-                case .error(let description): throw .failed(fail(.serverError, "Deepgram error: \(description)"))
-                case .results(let result):
-                    // Only final results of this utterance's audio count; one ending at or before its start
-                    // belongs to the previous utterance (a late flush answer).
-                    guard result.isFinal, result.end > streamStart + 0.0005 else { continue }
-                    finals.append(result)
-                    // Done when the flush answers, or when the finals already cover all audio sent (Deepgram
-                    // need not answer a Finalize with nothing left to flush).
-                    if result.fromFinalize || result.end >= streamEnd - 0.05 {
-                        return DeepgramMessage.Results.spans(finals, offset: streamStart)
-                    }
-                }
-            case .closed(let code, let reason):
-                let description = Self.describe(code, reason)
-                switch code {
-                case 1008: throw .failed(fail(.badResponse, "Deepgram closed the stream: \(description)"))
-                case 1011: throw .lost(.serverError, "Deepgram closed the stream: \(description)")
-                default: throw .lost(.badResponse, "the server closed the socket (\(description))")
-                }
-            case .failed(let error):
-                throw .lost(.badResponse, "the socket failed: \(error)")
-            }
-        }
     }
 
     // MARK: - Keep-alive, timers, serialization
@@ -273,14 +216,21 @@ public actor DeepgramTranscriber: Transcriber {
 
     /// Posts `.deadline(token)` to `mailbox` after `duration` on the real clock, unless the deadline is no longer
     /// current by then (a stale one is ignored by its token).
-    private func startDeadline(_ duration: Duration, on mailbox: Mailbox<DeepgramEvent>) -> UInt64 {
+    func startDeadline(_ duration: Duration, on mailbox: Mailbox<DeepgramEvent>) -> Deadline {
         nextDeadline += 1
         let token = nextDeadline
-        Task {
-            try? await Task.sleep(for: duration)
+        let timer = Task {
+            guard (try? await Task.sleep(for: duration)) != nil else { return }
             mailbox.post(.deadline(token))
         }
-        return token
+        return Deadline(token: token, timer: timer)
+    }
+
+    /// A pending `.deadline(token)`; cancel it once it no longer matters.
+    struct Deadline {
+        var token: UInt64
+        var timer: Task<Void, Never>
+        func cancel() { timer.cancel() }
     }
 
     private func acquire() async {
@@ -295,16 +245,16 @@ public actor DeepgramTranscriber: Transcriber {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    private func fail(_ kind: TranscriberError.Kind, _ message: String) -> TranscriberError {
+    func fail(_ kind: TranscriberError.Kind, _ message: String) -> TranscriberError {
         TranscriberError(backend: name, kind: kind, message: redact(message, options.apiKey))
     }
 
-    private nonisolated func redact(_ text: String, _ key: String?) -> String {
+    nonisolated func redact(_ text: String, _ key: String?) -> String {
         guard let key, !key.isEmpty else { return text }
         return text.replacingOccurrences(of: key, with: "<redacted>")
     }
 
-    private static func describe(_ code: UInt16?, _ reason: String?) -> String {
+    static func describe(_ code: UInt16?, _ reason: String?) -> String {
         guard let code else { return "no close frame" }
         return "close code \(code)" + (reason.map { $0.isEmpty ? "" : ": \($0)" } ?? "")
     }

@@ -12,10 +12,14 @@ private func utterance(_ seed: Int, samples: Int = 32_000) -> [Int16] {
 }
 
 private func littleEndian(_ samples: [Int16]) -> [UInt8] {
-    samples.flatMap { [UInt8(truncatingIfNeeded: UInt16(bitPattern: $0)), UInt8(truncatingIfNeeded: UInt16(bitPattern: $0) >> 8)] }
+    samples.flatMap {
+        [UInt8(truncatingIfNeeded: UInt16(bitPattern: $0)), UInt8(truncatingIfNeeded: UInt16(bitPattern: $0) >> 8)]
+    }
 }
 
-private func json(_ object: [String: Any]) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self) }
+private func json(_ object: [String: Any]) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+}
 
 private func type(_ text: String) -> String? {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["type"] as? String
@@ -23,20 +27,26 @@ private func type(_ text: String) -> String? {
 
 /// A Deepgram `Results` message; times are stream-absolute, as Deepgram sends them.
 private func results(
-    start: Double, duration: Double, words: [(word: String, punctuated: String, start: Double, end: Double, speaker: Int)],
+    start: Double, duration: Double,
+    words: [(word: String, punctuated: String, start: Double, end: Double, speaker: Int)],
     fromFinalize: Bool
 ) -> String {
     json([
         "type": "Results", "channel_index": [0, 1], "start": start, "duration": duration, "is_final": true,
         "speech_final": fromFinalize, "from_finalize": fromFinalize,
         "channel": [
-            "alternatives": [[
-                "transcript": words.map(\.punctuated).joined(separator: " "), "confidence": 0.98,
-                "words": words.map {
-                    ["word": $0.word, "punctuated_word": $0.punctuated, "start": $0.start, "end": $0.end, "confidence": 0.99,
-                     "speaker": $0.speaker, "speaker_confidence": 0.7] as [String: Any]
-                },
-            ]]
+            "alternatives": [
+                [
+                    "transcript": words.map(\.punctuated).joined(separator: " "), "confidence": 0.98,
+                    "words": words.map {
+                        [
+                            "word": $0.word, "punctuated_word": $0.punctuated, "start": $0.start, "end": $0.end,
+                            "confidence": 0.99,
+                            "speaker": $0.speaker, "speaker_confidence": 0.7,
+                        ] as [String: Any]
+                    },
+                ]
+            ]
         ],
         "metadata": ["request_id": "test", "model_info": ["name": "2-general-nova"]],
     ])
@@ -48,6 +58,11 @@ private final class ScriptedDeepgram: Sendable {
     private let ends = Mutex<[Int: Double]>([:])
 
     func answer(_ peer: LoopbackWebSocketServer.Peer, _ text: String) {
+        if type(text) == "CloseStream" {  // Deepgram flushes, sends its summary and closes
+            peer.send(
+                json(["type": "Metadata", "request_id": "test", "duration": Double(peer.samplesReceived) / 16_000]))
+            peer.close(code: 1000)
+        }
         guard type(text) == "Finalize" else { return }
         let end = Double(peer.samplesReceived) / 16_000
         let base = ends.withLock { e in
@@ -55,12 +70,19 @@ private final class ScriptedDeepgram: Sendable {
             return e[peer.index] ?? 0
         }
         peer.send(json(["type": "Metadata", "request_id": "test"]))  // benign messages are skipped
-        peer.send(results(start: base, duration: 1.0, words: [
-            ("hello", "Hello,", base + 0.10, base + 0.40, 0), ("there", "there.", base + 0.45, base + 0.80, 0),
-        ], fromFinalize: false))
-        peer.send(results(start: base + 1.0, duration: end - base - 1.0, words: [
-            ("general", "General", base + 1.00, base + 1.30, 1), ("kenobi", "Kenobi!", base + 1.35, base + 1.90, 1),
-        ], fromFinalize: true))
+        peer.send(
+            results(
+                start: base, duration: 1.0,
+                words: [
+                    ("hello", "Hello,", base + 0.10, base + 0.40, 0), ("there", "there.", base + 0.45, base + 0.80, 0),
+                ], fromFinalize: false))
+        peer.send(
+            results(
+                start: base + 1.0, duration: end - base - 1.0,
+                words: [
+                    ("general", "General", base + 1.00, base + 1.30, 1),
+                    ("kenobi", "Kenobi!", base + 1.35, base + 1.90, 1),
+                ], fromFinalize: true))
     }
 }
 
@@ -70,15 +92,17 @@ private let expected = [
 ]
 
 private func close(_ a: [RecognizedSpan], _ b: [RecognizedSpan]) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { x, y in
-        x.text == y.text && x.speaker == y.speaker && abs((x.start ?? -9) - (y.start ?? 9)) < 1e-6
-            && abs((x.end ?? -9) - (y.end ?? 9)) < 1e-6
-    }
+    a.count == b.count
+        && zip(a, b).allSatisfy { x, y in
+            x.text == y.text && x.speaker == y.speaker && abs((x.start ?? -9) - (y.start ?? 9)) < 1e-6
+                && abs((x.end ?? -9) - (y.end ?? 9)) < 1e-6
+        }
 }
 
 /// Runs `body` against a fresh server and always stops it.
 private func withServer<T>(
-    upgrade: @escaping @Sendable (LoopbackWebSocketServer.Handshake) -> LoopbackWebSocketServer.Upgrade = { _ in .accept },
+    upgrade: @escaping @Sendable (LoopbackWebSocketServer.Handshake) -> LoopbackWebSocketServer.Upgrade = { _ in .accept
+    },
     onText: @escaping @Sendable (LoopbackWebSocketServer.Peer, String) -> Void = { _, _ in },
     _ body: (LoopbackWebSocketServer) async throws -> T
 ) async throws -> T {
@@ -93,7 +117,8 @@ private func withServer<T>(
     }
 }
 
-private func options(_ server: LoopbackWebSocketServer, timeout: Duration = .seconds(10)) -> DeepgramTranscriber.Options {
+private func options(_ server: LoopbackWebSocketServer, timeout: Duration = .seconds(10)) -> DeepgramTranscriber.Options
+{
     var options = DeepgramTranscriber.Options(apiKey: key, url: server.url)
     options.timeout = timeout
     options.connectTimeout = .seconds(10)
@@ -118,12 +143,15 @@ struct DeepgramTranscriberTests {
             #expect(await transcriber.openedConnections == 1)
             let handshake = try #require(server.handshakes.first)
             #expect(handshake.path == "/v1/listen")
-            #expect(handshake.query == [
-                "encoding": "linear16", "sample_rate": "16000", "channels": "1", "model": "nova-2", "language": "en",
-                "punctuate": "true", "smart_format": "true", "diarize": "true", "endpointing": "300",
-                "interim_results": "false", "no_delay": "true", "filler_words": "false", "profanity_filter": "false",
-                "multichannel": "false",
-            ])
+            #expect(
+                handshake.query == [
+                    "encoding": "linear16", "sample_rate": "16000", "channels": "1", "model": "nova-2",
+                    "language": "en",
+                    "punctuate": "true", "smart_format": "true", "diarize": "true", "endpointing": "300",
+                    "interim_results": "false", "no_delay": "true", "filler_words": "false",
+                    "profanity_filter": "false",
+                    "multichannel": "false",
+                ])
             #expect(handshake.headers["authorization"] == "Token \(key)")
             let peer = try #require(server.peers.first)
             #expect(peer.audio == littleEndian(first) + littleEndian(second))
@@ -134,6 +162,32 @@ struct DeepgramTranscriberTests {
         }
     }
 
+    @Test(
+        "Without a from_finalize answer, finals that cover all the audio end the utterance; older results are skipped")
+    func endsWhenFinalsCoverTheAudio() async throws {
+        try await withServer(onText: { peer, text in
+            if type(text) == "CloseStream" { peer.close(code: 1000) }
+            guard type(text) == "Finalize" else { return }
+            let end = Double(peer.samplesReceived) / 16_000
+            // A late answer for audio before this utterance (ends at its start), then one final covering it all.
+            peer.send(
+                results(
+                    start: end - 2.5, duration: 0.5, words: [("late", "Late.", end - 2.4, end - 2.1, 0)],
+                    fromFinalize: true))
+            peer.send(
+                results(
+                    start: end - 2, duration: 2,
+                    words: [("on", "On", end - 1.5, end - 1.2, 1), ("time", "time.", end - 1.1, end - 0.6, 1)],
+                    fromFinalize: false))
+        }) { server in
+            let transcriber = DeepgramTranscriber(options: options(server), clock: ManualClock())
+            _ = try await transcriber.transcribe([Int16](repeating: 0, count: 8_000))  // 0.5 s: "Late." belongs here
+            let spans = try await transcriber.transcribe(utterance(17))
+            #expect(close(spans, [RecognizedSpan(text: "On time.", start: 0.5, end: 1.4, speaker: 1)]), "\(spans)")
+            await transcriber.close()
+        }
+    }
+
     @Test("Model and language options reach the query")
     func modelAndLanguage() async throws {
         try await withServer(onText: ScriptedDeepgram().answer) { server in
@@ -141,7 +195,9 @@ struct DeepgramTranscriberTests {
             (opts.model, opts.language) = ("nova-3", "de")
             let transcriber = DeepgramTranscriber(options: opts, clock: ManualClock())
             _ = try await transcriber.transcribe(utterance(3))
-            #expect(server.handshakes.first?.query["model"] == "nova-3" && server.handshakes.first?.query["language"] == "de")
+            #expect(
+                server.handshakes.first?.query["model"] == "nova-3"
+                    && server.handshakes.first?.query["language"] == "de")
             await transcriber.close()
         }
     }
@@ -170,13 +226,17 @@ struct DeepgramTranscriberTests {
         }
     }
 
-    @Test("Upgrade refused or nothing listening: specific kinds, key never in the message", arguments: [
-        ("401", TranscriberError.Kind.authentication), ("403", .authentication), ("500", .serverError),
-        ("503", .serverError), ("400", .badResponse),
-    ])
+    @Test(
+        "Upgrade refused or nothing listening: specific kinds, key never in the message",
+        arguments: [
+            ("401", TranscriberError.Kind.authentication), ("403", .authentication), ("500", .serverError),
+            ("503", .serverError), ("400", .badResponse),
+        ])
     func upgradeRefused(status: String, kind: TranscriberError.Kind) async throws {
         let code = Int(status)!
-        try await withServer(upgrade: { _ in .reject(status: code, body: #"{"err_code":"X","err_msg":"refused \#(code)"}"#) }) { server in
+        try await withServer(upgrade: { _ in
+            .reject(status: code, body: #"{"err_code":"X","err_msg":"refused \#(code)"}"#)
+        }) { server in
             let transcriber = DeepgramTranscriber(options: options(server))
             let error = await #expect(throws: TranscriberError.self) { try await transcriber.transcribe(utterance(6)) }
             #expect(error?.kind == kind, "\(String(describing: error))")
@@ -194,15 +254,19 @@ struct DeepgramTranscriberTests {
         await server.stop()
         var opts = DeepgramTranscriber.Options(apiKey: key, url: url)
         opts.connectTimeout = .seconds(5)
-        let error = await #expect(throws: TranscriberError.self) { try await DeepgramTranscriber(options: opts).transcribe(utterance(7)) }
+        let error = await #expect(throws: TranscriberError.self) {
+            try await DeepgramTranscriber(options: opts).transcribe(utterance(7))
+        }
         #expect(error?.kind == .unreachable, "\(String(describing: error))")
         #expect(error?.message.contains(key) == false)
     }
 
-    @Test("Deepgram's answers that fail the utterance", arguments: [
-        ("silent", TranscriberError.Kind.timeout), ("garbage", .badResponse), ("notype", .badResponse),
-        ("binary", .badResponse), ("error", .serverError), ("close1008", .badResponse),
-    ])
+    @Test(
+        "Deepgram's answers that fail the utterance",
+        arguments: [
+            ("silent", TranscriberError.Kind.timeout), ("garbage", .badResponse), ("notype", .badResponse),
+            ("binary", .badResponse), ("error", .serverError), ("close1008", .badResponse),
+        ])
     func answerErrors(mode: String, kind: TranscriberError.Kind) async throws {
         try await withServer(onText: { peer, text in
             guard type(text) == "Finalize" else { return }
@@ -215,7 +279,8 @@ struct DeepgramTranscriberTests {
             default: break  // silent: never answers
             }
         }) { server in
-            let transcriber = DeepgramTranscriber(options: options(server, timeout: .milliseconds(300)), clock: ManualClock())
+            let transcriber = DeepgramTranscriber(
+                options: options(server, timeout: .milliseconds(300)), clock: ManualClock())
             let error = await #expect(throws: TranscriberError.self) { try await transcriber.transcribe(utterance(8)) }
             #expect(error?.kind == kind, "\(String(describing: error))")
             #expect(error?.message.contains(key) == false)
@@ -242,7 +307,9 @@ struct DeepgramTranscriberTests {
         }
     }
 
-    @Test("Closing mid-utterance on both connections fails specifically, after exactly one retry", arguments: [nil, 1011] as [UInt16?])
+    @Test(
+        "Closing mid-utterance on both connections fails specifically, after exactly one retry",
+        arguments: [nil, 1011] as [UInt16?])
     func closedTwice(code: UInt16?) async throws {
         try await withServer(onText: { peer, text in
             if type(text) == "Finalize" { peer.close(code: code, reason: "NET-0001") }
@@ -288,7 +355,8 @@ struct DeepgramTranscriberTests {
     @Test("No API key is `notConfigured` without connecting")
     func noKey() async throws {
         let error = await #expect(throws: TranscriberError.self) {
-            try await DeepgramTranscriber(options: .init(apiKey: nil, url: "ws://127.0.0.1:9")).transcribe(utterance(15))
+            try await DeepgramTranscriber(options: .init(apiKey: nil, url: "ws://127.0.0.1:9")).transcribe(
+                utterance(15))
         }
         #expect(error?.kind == .notConfigured)
     }
@@ -300,7 +368,9 @@ struct DeepgramTranscriberTests {
         await server.stop()
         struct Local: Transcriber {
             let name = "pocketsphinx"
-            func transcribe(_ samples: [Int16]) async throws(TranscriberError) -> [RecognizedSpan] { [RecognizedSpan(text: "local")] }
+            func transcribe(_ samples: [Int16]) async throws(TranscriberError) -> [RecognizedSpan] {
+                [RecognizedSpan(text: "local")]
+            }
         }
         var opts = DeepgramTranscriber.Options(apiKey: key, url: url)
         opts.connectTimeout = .seconds(5)

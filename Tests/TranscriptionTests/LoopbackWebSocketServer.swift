@@ -18,7 +18,9 @@ final class LoopbackWebSocketServer: Sendable {
             guard let q = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
             var out: [String: String] = [:]
             for pair in q.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 out[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
             return out
@@ -50,11 +52,13 @@ final class LoopbackWebSocketServer: Sendable {
         var texts: [String] { state.withLock { $0.texts } }
 
         func send(_ text: String) {
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)), promise: nil)
+            channel.writeAndFlush(
+                WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)), promise: nil)
         }
 
         func send(binary: [UInt8]) {
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: binary)), promise: nil)
+            channel.writeAndFlush(
+                WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: binary)), promise: nil)
         }
 
         /// With a code, a close frame first; without, the TCP connection just goes away.
@@ -106,7 +110,9 @@ final class LoopbackWebSocketServer: Sendable {
                     shouldUpgrade: { channel, head in
                         let handshake = Handshake(uri: head.uri, headers: Self.headers(head))
                         state.recorded.withLock { $0.handshakes.append(handshake) }
-                        if case .accept = state.upgrade(handshake) { return channel.eventLoop.makeSucceededFuture(HTTPHeaders()) }
+                        if case .accept = state.upgrade(handshake) {
+                            return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                        }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     },
                     upgradePipelineHandler: { channel, head in
@@ -117,13 +123,17 @@ final class LoopbackWebSocketServer: Sendable {
                             return peer
                         }
                         return channel.pipeline.removeHandler(name: "reject").flatMapThrowing {
-                            try channel.pipeline.syncOperations.addHandler(FrameHandler(peer: peer, onText: state.onText))
+                            try channel.pipeline.syncOperations.addHandler(
+                                FrameHandler(peer: peer, onText: state.onText))
                         }
                     })
-                return channel.pipeline.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                    .flatMapThrowing {
-                        try channel.pipeline.syncOperations.addHandler(RejectHandler(upgrade: state.upgrade), name: "reject")
-                    }
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                )
+                .flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RejectHandler(upgrade: state.upgrade), name: "reject")
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         port = listener.localAddress!.port!
@@ -158,7 +168,9 @@ final class LoopbackWebSocketServer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
             case .head(let head):
-                if case .reject(let status, let body) = upgrade(Handshake(uri: head.uri, headers: LoopbackWebSocketServer.headers(head))) {
+                if case .reject(let status, let body) = upgrade(
+                    Handshake(uri: head.uri, headers: LoopbackWebSocketServer.headers(head)))
+                {
                     (self.status, self.body) = (status, body)
                 }
             case .body: break
@@ -166,7 +178,10 @@ final class LoopbackWebSocketServer: Sendable {
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Length", value: "\(body.utf8.count)")
                 headers.add(name: "Connection", value: "close")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
+                context.write(
+                    wrapOutboundOut(
+                        .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))),
+                    promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
@@ -204,11 +219,14 @@ final class LoopbackWebSocketServer: Sendable {
                     onText(peer, text)
                 }
             case .ping:
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
             case .connectionClose:
                 let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData)))
-                    .whenComplete { _ in channel.close(promise: nil) }
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData))
+                )
+                .whenComplete { _ in channel.close(promise: nil) }
             default:
                 break
             }
