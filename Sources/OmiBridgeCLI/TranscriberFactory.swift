@@ -23,6 +23,10 @@ enum TranscriberFactory {
                 apiKey: settings.openAIKey.value)
             options.timeout = settings.openAITimeout
             return OpenAITranscriber(options: options)
+        case "deepgram":
+            var options = settings.deepgram
+            options.apiKey = settings.deepgramKey.value
+            return DeepgramTranscriber(options: options)
         case "wyoming":
             return WyomingTranscriber(options: settings.wyoming)
         case "command":

@@ -25,13 +25,15 @@ struct TranscriberOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Server URL: http(s)://… for openai (key from $OPENAI_API_KEY), tcp://HOST:PORT for wyoming.")
+        help: ArgumentHelp(
+            "Server URL: http(s)://… for openai (key from $OPENAI_API_KEY), ws(s)://… for deepgram (key from "
+                + "$DEEPGRAM_API_KEY), tcp://HOST:PORT for wyoming."))
     var url: String?
 
-    @Option(name: .long, help: "openai/wyoming: model name.")
+    @Option(name: .long, help: "openai/deepgram/wyoming: model name.")
     var model: String?
 
-    @Option(name: .long, help: "openai/wyoming: language code, e.g. en.")
+    @Option(name: .long, help: "openai/deepgram/wyoming: language code, e.g. en.")
     var language: String?
 
     @Option(name: .customLong("silence-ms"), help: "Silence that ends an utterance, in milliseconds.")
@@ -47,9 +49,8 @@ struct TranscriberOptions: ParsableArguments {
             throw ValidationError("--silence-ms: 100…5000")
         }
         if let url {
-            let ok = ["http", "https"].contains { TranscriberSettings.urlCheck([$0])(url) == nil }
-                || WyomingAddress(url) != nil
-            guard ok else { throw ValidationError("--url: '\(url)' is neither an http(s) URL nor tcp://HOST:PORT") }
+            let ok = TranscriberSettings.urlCheck(["http", "https", "ws", "wss"])(url) == nil || WyomingAddress(url) != nil
+            guard ok else { throw ValidationError("--url: '\(url)' is not an http(s), ws(s) or tcp://HOST:PORT URL") }
         }
     }
 
@@ -63,12 +64,16 @@ struct TranscriberOptions: ParsableArguments {
         if let url {
             if let address = WyomingAddress(url) {
                 (settings.wyoming.host, settings.wyoming.port) = (address.host, address.port)
+            } else if url.lowercased().hasPrefix("ws") {
+                settings.deepgram.url = url
             } else {
                 settings.openAIURL = url
             }
         }
-        if let model { (settings.openAIModel, settings.wyoming.model) = (model, model) }
-        if let language { (settings.openAILanguage, settings.wyoming.language) = (language, language) }
+        if let model { (settings.openAIModel, settings.deepgram.model, settings.wyoming.model) = (model, model, model) }
+        if let language {
+            (settings.openAILanguage, settings.deepgram.language, settings.wyoming.language) = (language, language, language)
+        }
         if let silenceMilliseconds { settings.endpointing.silenceMilliseconds = silenceMilliseconds }
         return settings
     }

@@ -17,6 +17,8 @@ struct TranscriberSettings {
     var openAITimeout: Duration = .seconds(60)
     var openAIKey = SecretSource(environment: ["OMI_BRIDGE_OPENAI_API_KEY", "OPENAI_API_KEY"])
     var wyoming = WyomingTranscriber.Options()
+    var deepgram = DeepgramTranscriber.Options(apiKey: nil)
+    var deepgramKey = SecretSource(environment: ["OMI_BRIDGE_DEEPGRAM_API_KEY", "DEEPGRAM_API_KEY"])
     var commandProgram: String?
     var commandArguments: [String] = []
     var commandTimeout: Duration = .seconds(120)
@@ -24,7 +26,7 @@ struct TranscriberSettings {
     /// The hallucination filter as configured (off still drops empty results).
     var filter: HallucinationFilter { HallucinationFilter(phrases: filterHallucinations ? HallucinationFilter.knownPhrases : []) }
 
-    static let backends = ["pocketsphinx", "openai", "wyoming", "command"]
+    static let backends = ["pocketsphinx", "openai", "deepgram", "wyoming", "command"]
 
     /// Where an API key comes from: `api_key` in the file, else the first environment variable that is set.
     struct SecretSource {
@@ -62,6 +64,7 @@ struct TranscriberSettings {
                 if let v = values.bool(raw, at) { filterHallucinations = v }
             case "pocketsphinx": if let keys = values.mapping(raw, at) { applyPocketSphinx(keys, &values) }
             case "openai": if let keys = values.mapping(raw, at) { applyOpenAI(keys, &values) }
+            case "deepgram": if let keys = values.mapping(raw, at) { applyDeepgram(keys, &values) }
             case "wyoming": if let keys = values.mapping(raw, at) { applyWyoming(keys, &values) }
             case "command": if let keys = values.mapping(raw, at) { applyCommand(keys, &values) }
             default: values.unknown(at)
@@ -74,6 +77,11 @@ struct TranscriberSettings {
     func requireSections(_ values: inout ConfigValues) {
         if chain.contains("openai"), openAIURL == nil {
             values.problem("transcriber.openai.url", "required when transcriber.backend names openai (or --url BASE)")
+        }
+        if chain.contains("deepgram"), deepgramKey.value == nil {
+            values.problem(
+                "transcriber.deepgram.api_key",
+                "required when transcriber.backend names deepgram (or set $\(deepgramKey.environment.joined(separator: " or $")))")
         }
         if chain.contains("command"), commandProgram == nil {
             values.problem("transcriber.command.program", "required when transcriber.backend names command (or --command PROGRAM)")
@@ -102,6 +110,23 @@ struct TranscriberSettings {
             case "timeout_s": if let v = values.seconds(raw, at, in: 1...600) { openAITimeout = v }
             case "api_key": openAIKey.inline = values.string(raw, at)
             case "api_key_env": if let v = values.string(raw, at) { openAIKey.environment = [v] }
+            default: values.unknown(at)
+            }
+        }
+    }
+
+    private mutating func applyDeepgram(_ keys: [String: Any], _ values: inout ConfigValues) {
+        for (key, raw) in keys {
+            let at = "transcriber.deepgram.\(key)"
+            switch key {
+            case "url": if let v = values.string(raw, at, Self.urlCheck(["ws", "wss"])) { deepgram.url = v }
+            case "model": if let v = values.string(raw, at) { deepgram.model = v }
+            case "language": if let v = values.string(raw, at) { deepgram.language = v }
+            case "keepalive_s": if let v = values.seconds(raw, at, in: 1...9) { deepgram.keepAliveInterval = v }
+            case "timeout_s": if let v = values.seconds(raw, at, in: 1...600) { deepgram.timeout = v }
+            case "connect_timeout_s": if let v = values.seconds(raw, at, in: 1...120) { deepgram.connectTimeout = v }
+            case "api_key": deepgramKey.inline = values.string(raw, at)
+            case "api_key_env": if let v = values.string(raw, at) { deepgramKey.environment = [v] }
             default: values.unknown(at)
             }
         }

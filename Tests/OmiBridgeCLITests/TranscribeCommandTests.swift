@@ -57,7 +57,7 @@ struct TranscribeCommandTests {
         let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
         #expect(
             unknown.status == 2
-                && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, openai, wyoming, command"))
+                && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, openai, deepgram, wyoming, command"))
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("s.wav").path
@@ -105,6 +105,19 @@ struct TranscriberConfigTests {
         // A flag overrides the file: --backend command alone never tries wyoming.
         let direct = try CLI.run(["transcribe", wav, "--config", config, "--backend", "command", "--json"])
         #expect(direct.status == 0 && !direct.stderr.contains("wyoming"), "\(direct.stderr)")
+
+        // The same chain with deepgram first: its key from the file, never printed.
+        try """
+            transcriber:
+              backend: [deepgram, command]
+              deepgram: {url: "ws://127.0.0.1:\(port)", api_key: dg-secret-key, timeout_s: 5, connect_timeout_s: 2}
+              command: {program: \(program)}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let deepgram = try CLI.run(["transcribe", wav, "--config", config, "--json"])
+        #expect(deepgram.status == 0, "\(deepgram.stderr)")
+        #expect(deepgram.stdout.contains("\"stt_provider\":\"command\""))
+        #expect(deepgram.stderr.contains("deepgram: unreachable"), "\(deepgram.stderr)")
+        #expect(!deepgram.stderr.contains("dg-secret-key") && !deepgram.stdout.contains("dg-secret-key"))
     }
 
     @Test("Every problem in the transcriber section is reported with its path, and the command exits 2")
@@ -114,18 +127,21 @@ struct TranscriberConfigTests {
         let config = dir.appendingPathComponent("config.yaml").path
         try """
             transcriber:
-              backend: [deepgrum, openai]
+              backend: [deepgrum, openai, deepgram]
               silence_ms: 20
               hallucination_filter: maybe
               wyoming: {port: 70000, hots: x}
               openai: {model: small.en}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["transcribe", "x.wav", "--config", config])
+        // No Deepgram key anywhere: the environment is only PATH and HOME.
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin", "HOME": dir.path]
+        let result = try CLI.run(["transcribe", "x.wav", "--config", config], environment: environment)
         #expect(result.status == 2)
         for expected in [
             "transcriber.backend: 'deepgrum' is not one of", "transcriber.silence_ms: 20 is outside 100…5000",
             "transcriber.hallucination_filter: must be true or false", "transcriber.wyoming.port: 70000 is outside",
             "transcriber.wyoming.hots: unknown key", "transcriber.openai.url: required when transcriber.backend names openai",
+            "transcriber.deepgram.api_key: required when transcriber.backend names deepgram (or set $OMI_BRIDGE_DEEPGRAM_API_KEY",
         ] {
             #expect(result.stderr.contains("\(config): \(expected)"), "missing: \(expected)\n\(result.stderr)")
         }
