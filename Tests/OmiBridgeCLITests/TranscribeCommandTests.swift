@@ -37,13 +37,7 @@ struct TranscribeCommandTests {
     func commandBackend() throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let program = dir.appendingPathComponent("fake-whisper").path
-        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"from the program\", \"start\": 0.1, \"end\": 0.5}]}'\n"
-            .write(toFile: program, atomically: true, encoding: .utf8)
-        chmod(program, 0o755)
-        let wav = dir.appendingPathComponent("t.wav").path
-        try AudioFile.writeWAV(
-            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let (program, wav) = try commandFixtures(dir, segment: #"{"text": "from the program", "start": 0.1, "end": 0.5}"#)
         let result = try CLI.run(["transcribe", wav, "--backend", "command", "--command", program, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"text\":\"from the program\""))
@@ -69,23 +63,11 @@ struct TranscribeCommandTests {
 
 @Suite("The transcriber section of the configuration file")
 struct TranscriberConfigTests {
-    /// A program that answers every utterance with one fixed segment, and a WAV with one tone utterance.
-    private func fixtures(_ dir: URL) throws -> (program: String, wav: String) {
-        let program = dir.appendingPathComponent("fake-whisper").path
-        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"from the fallback\"}]}'\n"
-            .write(toFile: program, atomically: true, encoding: .utf8)
-        chmod(program, 0o755)
-        let wav = dir.appendingPathComponent("t.wav").path
-        try AudioFile.writeWAV(
-            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
-        return (program, wav)
-    }
-
     @Test("transcriber.backend as a list is a fallback chain: a dead wyoming server falls back to the command backend")
     func fallbackChainFromConfig() throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (program, wav) = try fixtures(dir)
+        let (program, wav) = try commandFixtures(dir, segment: #"{"text": "from the fallback"}"#)
         let port = try LoopbackTCPServer.deadPort()
         let config = dir.appendingPathComponent("config.yaml").path
         try """
@@ -146,6 +128,17 @@ struct TranscriberConfigTests {
             #expect(result.stderr.contains("\(config): \(expected)"), "missing: \(expected)\n\(result.stderr)")
         }
     }
+}
+
+/// A program that answers every utterance with `segment` (JSON), and a WAV holding one tone utterance.
+private func commandFixtures(_ dir: URL, segment: String) throws -> (program: String, wav: String) {
+    let program = dir.appendingPathComponent("fake-whisper").path
+    try "#!/bin/sh\necho '{\"segments\": [\(segment)]}'\n".write(toFile: program, atomically: true, encoding: .utf8)
+    chmod(program, 0o755)
+    let wav = dir.appendingPathComponent("t.wav").path
+    try AudioFile.writeWAV(
+        [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+    return (program, wav)
 }
 
 enum TestTone {
