@@ -5,7 +5,8 @@ Lines are either a client's result ({"client": ...}) or a snapshot of the simula
 simulator really delivered (sim deliv) and how often the client's AcquireNotify socket was full (sock full).
 
 Target (the project's issue): zero loss wherever the simulator and dbus-daemon can deliver, and at most one
-fifth of bleak's CPU per notification on each path.
+fifth of bleak's CPU per notification on each path. On StartNotify, "libdbus-c" (bench/ble/libdbus_floor.c) is
+the least a libdbus client pays per signal; the last table sets omi-bridge and the target against it.
 """
 import json
 import statistics
@@ -50,7 +51,7 @@ print(header)
 print("-" * len(header))
 verdicts = []
 for mode, rate in sorted({(m, r) for m, r, _ in runs}, key=lambda k: (k[0] != "acquire", k[1])):
-    rows = {c: summary(runs[(mode, rate, c)]) for c in ("omi-bridge", "bleak") if runs[(mode, rate, c)]}
+    rows = {c: summary(runs[(mode, rate, c)]) for c in ("omi-bridge", "bleak", "libdbus-c") if runs[(mode, rate, c)]}
     for client, r in rows.items():
         print(f"{mode:8} {rate:7} {client:11} {r['sent']:7} {r['received']:8} {r['lost']:6} {r['index_gaps']:5} "
               f"{r.get('sim_delivered', '?'):>9} {r.get('socket_full', '?'):>9} {r['cpu']:12.2f}")
@@ -80,3 +81,17 @@ for mode, rate in sorted({(m, r) for m, r, _ in runs}, key=lambda k: (k[0] != "a
 print(f"\nomi-bridge CPU ÷ bleak CPU per notification; target ≤ {TARGET:.2f} and zero loss")
 print(f"{'path':8} {'rate/s':>7}  {'ratio':>6}  {'≤ 0.20':>9}  {'zero loss':>9}  {'target':8} notes")
 print("\n".join(verdicts))
+
+floors = []
+for rate in sorted({r for m, r, c in runs if m == "start" and c == "libdbus-c"}):
+    ours, theirs, floor = (summary(runs[("start", rate, c)]) if runs[("start", rate, c)] else None
+                           for c in ("omi-bridge", "bleak", "libdbus-c"))
+    if not (ours and theirs and floor):
+        continue
+    target = TARGET * theirs["cpu"]
+    floors.append(f"start    {rate:7}  {floor['cpu']:10.2f}  {ours['cpu']:10.2f}  {target:10.2f}  "
+                  f"{ours['cpu'] / floor['cpu']:8.2f}  {'below the floor' if target < floor['cpu'] else 'above the floor'}")
+if floors:
+    print("\nStartNotify against the libdbus floor (a C client: pop, read Value in place, same coalescing), µs/notif")
+    print(f"{'path':8} {'rate/s':>7}  {'libdbus C':>10}  {'omi-bridge':>10}  {'target':>10}  {'ours/C':>8}  target vs floor")
+    print("\n".join(floors))
