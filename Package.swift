@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -48,6 +50,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // SQLite through GRDB: conversations (FTS5), facts, chat, the webhook outbox, the notification feed.
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        // Omi apps: manifests, webhooks exactly as the Omi backend sends them, proactive notifications.
+        .target(
+            name: "OmiApps",
+            dependencies: [
+                "Transcription", "Store", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
@@ -80,6 +92,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(
