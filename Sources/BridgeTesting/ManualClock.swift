@@ -2,12 +2,12 @@ import Synchronization
 
 /// A clock that moves only when the test says: sleepers wait until `advance(by:)` carries `now` past their
 /// deadline. Records every duration asked for, so a test can assert the cadence without sleeping.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+public final class ManualClock: Clock, Sendable {
+    public struct Instant: InstantProtocol {
+        public var offset: Duration
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
     }
 
     private struct Sleeper {
@@ -21,19 +21,21 @@ final class ManualClock: Clock, Sendable {
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
         var cancelled: Set<UInt64> = []
-        var asked: [Duration] = []
+        public var asked: [Duration] = []
     }
 
     private let state = Mutex(State())
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
-    /// Tasks currently asleep on this clock.
-    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
-    /// Every duration a sleeper asked for, in order.
-    var asked: [Duration] { state.withLock { $0.asked } }
+    public init() {}
 
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+    /// Tasks currently asleep on this clock.
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    /// Every duration a sleeper asked for, in order.
+    public var asked: [Duration] { state.withLock { $0.asked } }
+
+    public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         let id = state.withLock { s in
             s.nextID += 1
             s.asked.append(s.now.duration(to: deadline))
@@ -60,7 +62,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time forward and wakes every sleeper whose deadline has come.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let due = state.withLock { s -> [Sleeper] in
             s.now = s.now.advanced(by: duration)
             let now = s.now
