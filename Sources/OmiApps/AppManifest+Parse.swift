@@ -5,7 +5,10 @@ extension AppManifest {
     /// the field's path. `source` names where it came from, for the messages. Fields the bridge has no use for
     /// (description, image, `setup_completed_url`, `auth_steps`, `app_home_url`, `actions`, …) are accepted and
     /// ignored, as omi-contract §6 says.
-    public static func parse(_ raw: Any, source: String) throws(AppManifestErrors) -> AppManifest {
+    /// `defaultContract` applies when the manifest has no `transcript_contract` of its own.
+    public static func parse(_ raw: Any, source: String, defaultContract: TranscriptContract = .backend)
+        throws(AppManifestErrors) -> AppManifest
+    {
         var problems: [AppManifestError] = []
         func problem(_ field: String, _ reason: String) {
             problems.append(AppManifestError(source: source, field: field, reason: reason))
@@ -39,7 +42,8 @@ extension AppManifest {
         }
         let name = string("name", required: true)
         let capabilities = Set(strings(object["capabilities"], "capabilities"))
-        var manifest = AppManifest(id: id ?? "", name: name ?? "", capabilities: capabilities)
+        var manifest = AppManifest(
+            id: id ?? "", name: name ?? "", capabilities: capabilities, transcriptContract: defaultContract)
 
         if let raw = object["external_integration"] {
             if let integration = raw as? [String: Any] {

@@ -3,8 +3,8 @@ import Foundation
 import OmiAudio
 import Yams
 
-/// The settings the commands read from the configuration file (YAML): the `ble`, `audio` and `transcriber`
-/// sections of docs/configuration.md. Every key is checked and every problem reported with its path.
+/// The settings the commands read from the configuration file (YAML): the `ble`, `audio`, `transcriber`, `user`,
+/// `webhooks` and `apps` sections of docs/configuration.md. Every key is checked and every problem reported with its path.
 struct BridgeSettings {
     var bus: String?
     var adapter: String?
@@ -12,6 +12,7 @@ struct BridgeSettings {
     var notify: NotifyMode = .auto
     var lossMode: LossMode = .conceal
     var transcriber = TranscriberSettings()
+    var apps = AppsSettings()
 
     /// `$XDG_CONFIG_HOME/omi-bridge/config.yaml` (or `~/.config/…`).
     static var defaultPath: String {
@@ -39,13 +40,22 @@ struct BridgeSettings {
         }
         for (section, value) in top {
             switch section {
-            case "ble", "audio", "transcriber": break
-            default: continue  // other sections belong to later stages (apps, server)
+            case "ble", "audio", "transcriber", "user", "webhooks": break
+            case "apps": continue  // after `webhooks`, whose defaults the manifests take
+            default: continue  // other sections belong to later stages (notifications, server)
             }
             guard let keys = values.mapping(value, section) else { continue }
-            if section == "transcriber" {
+            switch section {
+            case "transcriber":
                 settings.transcriber.apply(keys, &values)
                 continue
+            case "user":
+                settings.apps.applyUser(keys, &values)
+                continue
+            case "webhooks":
+                settings.apps.applyWebhooks(keys, &values)
+                continue
+            default: break
             }
             for (key, raw) in keys {
                 let at = "\(section).\(key)"
@@ -64,6 +74,7 @@ struct BridgeSettings {
                 }
             }
         }
+        if let apps = top["apps"] { settings.apps.applyApps(apps, configFile: file, &values) }
         guard values.problems.isEmpty else {
             throw CLIFailure(values.problems.sorted().map { "\(file): \($0)" }.joined(separator: "\n"), exitCode: 2)
         }

@@ -99,20 +99,24 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func runWithTranscription(_ capture: OmiCapture) async throws {
-        let settings = try self.transcriber.settings()
+        let bridge = try self.transcriber.bridgeSettings()
+        let settings = bridge.transcriber
         let transcriber = try TranscriberFactory.make(settings)
+        let apps = AppsSession(bridge.apps)
         let json = json
         let result: CaptureTranscription.Result
         do {
             result = try await CaptureTranscription.run(
                 capture, transcriber: transcriber, lossMode: lossMode, endpointing: settings.endpointing,
                 filter: settings.filter
-            ) {
-                segment in if !json { print(TranscribeCommand.render(segment, json: false)) }
+            ) { segment in
+                if !json { print(TranscribeCommand.render(segment, json: false)) }
+                apps?.submit(segment)
             }
         } catch {
             throw CLIFailure(error.description)
         }
+        await apps?.finish()
         for problem in result.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
         if json {
             let encoder = JSONEncoder()

@@ -8,7 +8,9 @@ struct TranscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transcribe",
         abstract: "Transcribe an .omicap capture or an audio file through the live pipeline; print the segments.",
-        discussion: "Text lines by default: [start → end] SPEAKER_n: text. With --json, one Omi segment object per line.")
+        discussion: "Text lines by default: [start → end] SPEAKER_n: text. With --json, one Omi segment object per line. "
+            + "Apps in the configuration file's apps section get their transcript_processed webhooks as the segments "
+            + "come; each call is printed on standard error.")
 
     @Argument(help: "An .omicap capture, or an audio file (encoded on the fly as codec 21, MTU 247).")
     var file: String
@@ -19,20 +21,24 @@ struct TranscribeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let settings = try transcriber.settings()
+        let bridge = try transcriber.bridgeSettings()
+        let settings = bridge.transcriber
         let transcriber = try TranscriberFactory.make(settings)
         let capture = try ReplayCommand.loadCapture(file)
+        let apps = AppsSession(bridge.apps)
         let json = json
         let result: CaptureTranscription.Result
         do {
             result = try await CaptureTranscription.run(
                 capture, transcriber: transcriber, endpointing: settings.endpointing, filter: settings.filter
-            ) {
-                segment in print(Self.render(segment, json: json))
+            ) { segment in
+                print(Self.render(segment, json: json))
+                apps?.submit(segment)
             }
         } catch {
             throw CLIFailure(error.description)
         }
+        await apps?.finish()
         for problem in result.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
         if !json {
             print("\(result.segments.count) segments, \(String(format: "%.1f", result.pipeline.decodedSeconds)) s of audio")

@@ -54,9 +54,13 @@ struct TranscriberOptions: ParsableArguments {
         }
     }
 
-    /// The configuration file's settings with these flags applied.
-    func settings() throws(CLIFailure) -> TranscriberSettings {
-        var settings = try BridgeSettings.load(config).transcriber
+    /// The configuration file's transcriber settings with these flags applied.
+    func settings() throws(CLIFailure) -> TranscriberSettings { try bridgeSettings().transcriber }
+
+    /// The whole configuration file, its transcriber section with these flags applied.
+    func bridgeSettings() throws(CLIFailure) -> BridgeSettings {
+        var bridge = try BridgeSettings.load(config)
+        var settings = bridge.transcriber
         if let chain { settings.chain = chain }
         if let grammar { settings.grammarFile = grammar }
         if let keywords { settings.pocketsphinx.keywords = keywords.split(separator: ",").map(String.init) }
@@ -75,7 +79,8 @@ struct TranscriberOptions: ParsableArguments {
             (settings.openAILanguage, settings.deepgram.language, settings.wyoming.language) = (language, language, language)
         }
         if let silenceMilliseconds { settings.endpointing.silenceMilliseconds = silenceMilliseconds }
-        return settings
+        bridge.transcriber = settings
+        return bridge
     }
 }
 
