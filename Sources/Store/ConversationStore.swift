@@ -105,6 +105,13 @@ public struct ConversationStore: Sendable {
         }
     }
 
+    /// Runs FTS5's integrity check of the search index against the conversations table; throws if they disagree.
+    func checkSearchIndex() throws(StoreError) {
+        try database.write("checking the conversation search index") { db in
+            try db.execute(sql: "INSERT INTO conversations_fts(conversations_fts, rank) VALUES ('integrity-check', 1)")
+        }
+    }
+
     /// How many conversations are stored, discarded ones included.
     public func count() throws(StoreError) -> Int {
         try database.read("counting conversations") { db in

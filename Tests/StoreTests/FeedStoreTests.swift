@@ -14,7 +14,8 @@ struct FeedStoreTests {
                     title: "Coach says", subtitle: index == 1 ? "sub" : nil, message: "m\(index)",
                     metadata: #"{"n":\#(index)}"#, now: instant(Double(index))))
         }
-        try feed.insert(userID: "u2", appID: nil, eventCategory: "device.battery_low", title: "Battery", message: "5%",
+        try feed.insert(
+            userID: "u2", appID: nil, eventCategory: "device.battery_low", title: "Battery", message: "5%",
             now: instant(10))
         return (feed, items)
     }
@@ -33,7 +34,8 @@ struct FeedStoreTests {
         let feed = try BridgeDatabase.inMemory().feed
         for bad in ["[1]", "not json", ""] {
             #expect(throws: StoreError.self) {
-                try feed.insert(userID: "u", appID: nil, eventCategory: "x", title: "t", message: "m", metadata: bad,
+                try feed.insert(
+                    userID: "u", appID: nil, eventCategory: "x", title: "t", message: "m", metadata: bad,
                     now: instant())
             }
         }

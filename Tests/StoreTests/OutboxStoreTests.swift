@@ -55,6 +55,26 @@ struct OutboxStoreTests {
         #expect(try reopened.outbox.pendingCount() == 1)
     }
 
+    @Test("Concurrent enqueues from many tasks on a file database all land, once each")
+    func concurrentEnqueues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let outbox = try BridgeDatabase(path: directory.path("bridge.sqlite")).outbox
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                // Every key twice: the duplicates race the originals.
+                group.addTask {
+                    _ = try outbox.enqueue(
+                        appID: "a", event: "e", url: "https://x", body: [],
+                        idempotencyKey: "k\(index % 20)", now: instant(Double(index)))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try outbox.pendingCount() == 20)
+        #expect(Set(try outbox.due(now: instant(100), limit: 100).map(\.idempotencyKey)).count == 20)
+    }
+
     @Test("A duplicate idempotency key returns the existing item and adds no row")
     func duplicateKey() throws {
         let outbox = try BridgeDatabase.inMemory().outbox
@@ -136,7 +156,9 @@ struct OutboxStoreTests {
         let item = try enqueue(outbox, key: "k")
         let notDead = #expect(throws: StoreError.self) { try outbox.replay(id: item.id, now: instant()) }
         #expect(notDead?.reason.contains("pending") == true)
-        let unknown = #expect(throws: StoreError.self) { try outbox.markDelivered(id: 999, status: 200, now: instant()) }
+        let unknown = #expect(throws: StoreError.self) {
+            try outbox.markDelivered(id: 999, status: 200, now: instant())
+        }
         #expect(unknown?.doing == "marking delivery 999 delivered")
         #expect(unknown?.path == ":memory:")
         #expect(try outbox.item(id: 999) == nil)
