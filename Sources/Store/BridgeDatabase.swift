@@ -57,7 +57,8 @@ public struct BridgeDatabase: Sendable {
         do {
             try StoreMigrations.migrator.migrate(writer)
         } catch {
-            throw StoreError(path: path, doing: "opening (migrating the schema)", reason: Self.reason(for: error))
+            throw StoreError(
+                path: path, doing: "opening", reason: "migrating the schema: \(Self.reason(for: error))")
         }
     }
 

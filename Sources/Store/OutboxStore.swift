@@ -68,6 +68,8 @@ public struct OutboxStore: Sendable {
     }
 
     /// Records a successful attempt: the item becomes `delivered` and is never due again.
+    ///
+    /// This and the other `mark` methods apply to pending items only, and throw for a delivered or dead one.
     @discardableResult
     public func markDelivered(id: Int64, status: Int, now: Date) throws(StoreError) -> OutboxItem {
         try update(id: id, doing: "marking delivery \(id) delivered") { db in
@@ -75,7 +77,7 @@ public struct OutboxStore: Sendable {
                 sql: """
                     UPDATE outbox SET status = 'delivered', attempt_count = attempt_count + 1, last_status = ?,
                                       last_error = NULL, delivered_at = ?
-                    WHERE id = ?
+                    WHERE id = ? AND status = 'pending'
                     """,
                 arguments: [status, now.timeIntervalSince1970, id])
         }
@@ -90,7 +92,7 @@ public struct OutboxStore: Sendable {
                 sql: """
                     UPDATE outbox SET status = 'pending', attempt_count = attempt_count + 1, last_status = ?,
                                       last_error = ?, next_attempt_at = ?
-                    WHERE id = ?
+                    WHERE id = ? AND status = 'pending'
                     """,
                 arguments: [status, error, retryAt.timeIntervalSince1970, id])
         }
@@ -105,7 +107,7 @@ public struct OutboxStore: Sendable {
                 sql: """
                     UPDATE outbox SET status = 'dead', attempt_count = attempt_count + 1, last_status = ?,
                                       last_error = ?
-                    WHERE id = ?
+                    WHERE id = ? AND status = 'pending'
                     """,
                 arguments: [status, error, id])
         }
@@ -162,7 +164,11 @@ public struct OutboxStore: Sendable {
         try database.write(doing) { db in
             try change(db)
             guard db.changesCount > 0 else {
-                throw StoreError(path: database.path, doing: doing, reason: "no delivery with id \(id)")
+                // Only a pending item is being attempted; a delivered or dead one is left as it is.
+                let status = try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id])
+                throw StoreError(
+                    path: database.path, doing: doing,
+                    reason: status.map { "the delivery is \($0), not pending" } ?? "no delivery with id \(id)")
             }
             return try Self.fetch(db, id: id)
         }

@@ -50,7 +50,7 @@ struct BridgeDatabaseTests {
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: StoreError.self) { try BridgeDatabase(path: path) }
         #expect(error?.path == path)
-        #expect(error?.doing.hasPrefix("opening") == true)
+        #expect(error?.doing == "opening")
         #expect(error?.reason.isEmpty == false)
     }
 

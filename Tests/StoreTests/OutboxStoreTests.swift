@@ -162,5 +162,13 @@ struct OutboxStoreTests {
         #expect(unknown?.doing == "marking delivery 999 delivered")
         #expect(unknown?.path == ":memory:")
         #expect(try outbox.item(id: 999) == nil)
+        #expect(unknown?.reason == "no delivery with id 999")
+        try outbox.markDelivered(id: item.id, status: 200, now: instant(1))
+        let delivered = #expect(throws: StoreError.self) {
+            try outbox.markFailed(id: item.id, status: 500, error: "late failure", retryAt: instant(9))
+        }
+        #expect(delivered?.reason == "the delivery is delivered, not pending")
+        #expect(try outbox.item(id: item.id)?.status == .delivered)
+        #expect(try outbox.pendingCount() == 0)
     }
 }
