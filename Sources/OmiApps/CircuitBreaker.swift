@@ -57,7 +57,9 @@ public struct CircuitBreaker: Sendable, Equatable, Codable {
         switch state {
         case .closed(let failures):
             let count = failures + 1
-            state = count >= failureThreshold ? .open(until: now.addingTimeInterval(openDuration)) : .closed(failures: count)
+            state =
+                count >= failureThreshold
+                ? .open(until: now.addingTimeInterval(openDuration)) : .closed(failures: count)
         case .open:
             // A call let through before the breaker opened failed late: the window is not extended.
             break

@@ -76,7 +76,8 @@ public struct OpenAIChatGenerator: TextGenerator {
         switch status {
         case 200: return try Self.parse(body, url: url)
         case 401, 403:
-            throw TextGeneratorError(.authentication, "\(url): HTTP \(status) — check the API key (\(Self.snippet(text)))")
+            throw TextGeneratorError(
+                .authentication, "\(url): HTTP \(status) — check the API key (\(Self.snippet(text)))")
         case 500...599: throw TextGeneratorError(.serverError, "\(url): HTTP \(status): \(Self.snippet(text))")
         default: throw TextGeneratorError(.badResponse, "\(url): HTTP \(status): \(Self.snippet(text))")
         }
@@ -85,7 +86,8 @@ public struct OpenAIChatGenerator: TextGenerator {
     static func parse(_ body: ByteBuffer, url: String) throws(TextGeneratorError) -> String {
         let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
-            throw TextGeneratorError(.badResponse, "\(url): response is not a JSON object: \(snippet(String(buffer: body)))")
+            throw TextGeneratorError(
+                .badResponse, "\(url): response is not a JSON object: \(snippet(String(buffer: body)))")
         }
         guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
             let message = first["message"] as? [String: Any], let content = message["content"] as? String
@@ -100,11 +102,14 @@ public struct OpenAIChatGenerator: TextGenerator {
             switch http {
             case .deadlineExceeded, .readTimeout, .connectTimeout:
                 return TextGeneratorError(.timeout, "\(url): no answer within \(options.timeout)")
-            case .remoteConnectionClosed: return TextGeneratorError(.badResponse, "\(url): the server closed the connection")
+            case .remoteConnectionClosed:
+                return TextGeneratorError(.badResponse, "\(url): the server closed the connection")
             default: break
             }
         }
-        if error is NIOTooManyBytesError { return TextGeneratorError(.badResponse, "\(url): response larger than 10 MiB") }
+        if error is NIOTooManyBytesError {
+            return TextGeneratorError(.badResponse, "\(url): response larger than 10 MiB")
+        }
         let text = String(describing: error)
         // AsyncHTTPClient keeps retrying a refused connect until the deadline and then reports it wrapped in a
         // "connection reset (error set): Connection refused", so look for the refusal first.

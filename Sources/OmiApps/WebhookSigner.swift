@@ -29,7 +29,8 @@ public enum WebhookSigner {
             switch self {
             case .malformedHeader(let why): "malformed X-Omi-Signature header: \(why)"
             case .timestampTooOld(let age): "signature timestamp is \(Int(age)) s old (tolerance exceeded)"
-            case .timestampInFuture(let skew): "signature timestamp is \(Int(skew)) s in the future (tolerance exceeded)"
+            case .timestampInFuture(let skew):
+                "signature timestamp is \(Int(skew)) s in the future (tolerance exceeded)"
             case .noMatchingSignature: "no v1 signature matches any secret"
             }
         }

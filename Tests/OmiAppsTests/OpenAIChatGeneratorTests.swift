@@ -7,11 +7,15 @@ private func json(_ object: Any) -> [UInt8] { Array(try! JSONSerialization.data(
 
 @Suite("OpenAI-compatible chat generator against a loopback server")
 struct OpenAIChatGeneratorTests {
-    static let reply = json(["choices": [["index": 0, "message": ["role": "assistant", "content": "Stand up and stretch."]]]])
+    static let reply = json([
+        "choices": [["index": 0, "message": ["role": "assistant", "content": "Stand up and stretch."]]]
+    ])
 
     @Test("POST /v1/chat/completions with the model, one user message and the bearer key; returns the content")
     func requestShape() async throws {
-        let server = try LoopbackHTTPServer { _ in .reply(status: 200, headers: ["Content-Type": "application/json"], body: Self.reply) }
+        let server = try LoopbackHTTPServer { _ in
+            .reply(status: 200, headers: ["Content-Type": "application/json"], body: Self.reply)
+        }
         defer { server.stop() }
         let generator = OpenAIChatGenerator(
             options: .init(baseURL: server.baseURL + "/", model: "llama3.2", apiKey: "sk-test", timeout: .seconds(5)))
@@ -77,7 +81,8 @@ struct OpenAIChatGeneratorTests {
         let processor = ProactiveProcessor(
             context: StaticProactiveContext(name: "Ada"), generator: generator, limiter: try ProactiveLimiter())
         let decision = await processor.process(
-            app: .init(id: "a", name: "A", scopes: ["user_name"]), request: .init(prompt: "Hi {{user_name}}", params: ["user_name"]),
+            app: .init(id: "a", name: "A", scopes: ["user_name"]),
+            request: .init(prompt: "Hi {{user_name}}", params: ["user_name"]),
             userID: "u", now: Date(timeIntervalSince1970: 0))
         guard case .generatorFailed(let why) = decision.outcome else {
             Issue.record("expected generatorFailed, got \(decision.outcome)")

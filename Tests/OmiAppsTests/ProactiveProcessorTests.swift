@@ -33,7 +33,8 @@ struct ProactiveProcessorTests {
         return (processor, generator)
     }
 
-    static func request(_ prompt: String = "Hello {{user_name}}", params: [String] = ["user_name"]) -> ProactiveRequest {
+    static func request(_ prompt: String = "Hello {{user_name}}", params: [String] = ["user_name"]) -> ProactiveRequest
+    {
         ProactiveRequest(prompt: prompt, params: params)
     }
 
@@ -56,7 +57,8 @@ struct ProactiveProcessorTests {
         let (p, g) = try Self.processor()
         var noCap = Self.app
         noCap.hasCapability = false
-        #expect(await p.process(app: noCap, request: Self.request(), userID: "u1", now: Self.t0).outcome == .noCapability)
+        #expect(
+            await p.process(app: noCap, request: Self.request(), userID: "u1", now: Self.t0).outcome == .noCapability)
         let empty = try JSONDecoder().decode(ProactiveRequest.self, from: Data("{}".utf8))
         #expect(await p.process(app: Self.app, request: empty, userID: "u1", now: Self.t0).outcome == .empty)
         #expect(g.prompts.withLock { $0 }.isEmpty)
@@ -70,9 +72,12 @@ struct ProactiveProcessorTests {
         #expect(early.outcome == .rateLimited(retryAt: Self.t0 + 30))
         var other = Self.app
         other.id = "app2"
-        #expect(await p.process(app: other, request: Self.request(), userID: "u1", now: Self.t0 + 29.9).outcome == .sent)
-        #expect(await p.process(app: Self.app, request: Self.request(), userID: "u2", now: Self.t0 + 29.9).outcome == .sent)
-        #expect(await p.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0 + 30).outcome == .sent)
+        #expect(
+            await p.process(app: other, request: Self.request(), userID: "u1", now: Self.t0 + 29.9).outcome == .sent)
+        #expect(
+            await p.process(app: Self.app, request: Self.request(), userID: "u2", now: Self.t0 + 29.9).outcome == .sent)
+        #expect(
+            await p.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0 + 30).outcome == .sent)
     }
 
     @Test("the daily cap: 9 sent, the 10th refused, the next UTC day allowed again")
@@ -80,7 +85,8 @@ struct ProactiveProcessorTests {
         let (p, _) = try Self.processor()
         let dayStart = Date(timeIntervalSince1970: 19_675 * 86_400)  // 2023-11-13 00:00:00 UTC
         for n in 0..<9 {
-            let d = await p.process(app: Self.app, request: Self.request(), userID: "u1", now: dayStart + Double(n) * 60)
+            let d = await p.process(
+                app: Self.app, request: Self.request(), userID: "u1", now: dayStart + Double(n) * 60)
             #expect(d.outcome == .sent)
         }
         let tenth = await p.process(app: Self.app, request: Self.request(), userID: "u1", now: dayStart + 86_399)
@@ -88,8 +94,12 @@ struct ProactiveProcessorTests {
         #expect(p.limiterState.sentToday(user: "u1", now: dayStart + 86_399) == 9)
         var other = Self.app
         other.id = "app2"
-        #expect(await p.process(app: other, request: Self.request(), userID: "u1", now: dayStart + 86_399).outcome == .dailyCapReached)
-        #expect(await p.process(app: Self.app, request: Self.request(), userID: "u2", now: dayStart + 86_399).outcome == .sent)
+        #expect(
+            await p.process(app: other, request: Self.request(), userID: "u1", now: dayStart + 86_399).outcome
+                == .dailyCapReached)
+        #expect(
+            await p.process(app: Self.app, request: Self.request(), userID: "u2", now: dayStart + 86_399).outcome
+                == .sent)
         // The cap is per user and shared by all apps; exempt users skip it.
         let exempt = await p.process(
             app: Self.app, request: Self.request(), userID: "u1", now: dayStart + 86_399 - 60, capExempt: true)
@@ -126,7 +136,8 @@ struct ProactiveProcessorTests {
         #expect(long.shouldDeliver)
         #expect(g3.prompts.withLock { $0 }.isEmpty)
         #expect(p3.limiterState.sentToday(user: "u1", now: Self.t0) == 0)
-        #expect(await p3.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0 + 1).outcome == .sent)
+        #expect(
+            await p3.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0 + 1).outcome == .sent)
         _ = (g, g2)
     }
 
@@ -141,7 +152,9 @@ struct ProactiveProcessorTests {
         let (p5, _) = try Self.processor("abcde")
         #expect(await p5.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0).outcome == .sent)
         let (pe, _) = try Self.processor("")
-        #expect(await pe.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0).outcome == .outputTooShort)
+        #expect(
+            await pe.process(app: Self.app, request: Self.request(), userID: "u1", now: Self.t0).outcome
+                == .outputTooShort)
     }
 
     @Test("a failing generator is recorded and sets nothing")

@@ -40,7 +40,8 @@ struct ProactiveRequestTests {
     @Test("mistyped fields are tolerated as absent")
     func mistyped() throws {
         let r = try Self.decode(
-            #"{"prompt": 5, "params": "user_name", "context": {"question": null, "filters": {"people": "Bob", "topics": ["t"]}}}"#)
+            #"{"prompt": 5, "params": "user_name", "context": {"question": null, "filters": {"people": "Bob", "topics": ["t"]}}}"#
+        )
         #expect(r.prompt == "")
         #expect(r.params == [])
         #expect(r.question == nil)

@@ -23,8 +23,9 @@ struct RetryPolicyTests {
         #expect(Self.decide(status: 200, attempt: 12) == .deliver)
     }
 
-    @Test("other 2xx, 1xx and 3xx are neither success (omi-contract §3.1: exactly 200) nor retried",
-          arguments: [100, 201, 202, 204, 301, 304])
+    @Test(
+        "other 2xx, 1xx and 3xx are neither success (omi-contract §3.1: exactly 200) nor retried",
+        arguments: [100, 201, 202, 204, 301, 304])
     func unexpected(status: Int) {
         #expect(Self.decide(status: status) == .giveUp(.unexpectedStatus(status: status)))
     }
@@ -34,7 +35,8 @@ struct RetryPolicyTests {
         #expect(Self.decide(status: status) == .giveUp(.clientError(status: status)))
     }
 
-    @Test("408, 425, 429, every 5xx and network errors are retried", arguments: [408, 425, 429, 500, 502, 503, 504, 599])
+    @Test(
+        "408, 425, 429, every 5xx and network errors are retried", arguments: [408, 425, 429, 500, 502, 503, 504, 599])
     func retryable(status: Int) {
         #expect(Self.decide(status: status) == .retry(at: Self.now.addingTimeInterval(1)))
         #expect(Self.decide(status: nil) == .retry(at: Self.now.addingTimeInterval(1)))
@@ -54,7 +56,8 @@ struct RetryPolicyTests {
         #expect(Self.decide(status: 500, attempt: 12) == .giveUp(.attemptsExhausted(attempts: 12, lastStatus: 500)))
         #expect(Self.decide(status: nil, attempt: 12) == .giveUp(.attemptsExhausted(attempts: 12, lastStatus: nil)))
         let three = RetryPolicy(maxAttempts: 3, jitter: .none)
-        #expect(Self.decide(three, status: 429, attempt: 3) == .giveUp(.attemptsExhausted(attempts: 3, lastStatus: 429)))
+        #expect(
+            Self.decide(three, status: 429, attempt: 3) == .giveUp(.attemptsExhausted(attempts: 3, lastStatus: 429)))
     }
 
     @Test("full jitter stays in [0, backoff], equal jitter in [backoff/2, backoff], and a seed reproduces them")

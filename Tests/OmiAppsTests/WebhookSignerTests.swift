@@ -22,7 +22,8 @@ struct WebhookSignerTests {
 
     @Test("the header matches the openssl/python known-answer vector, current secret first")
     func knownAnswer() {
-        let one = WebhookSigner.signatureHeader(body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.secret])
+        let one = WebhookSigner.signatureHeader(
+            body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.secret])
         #expect(one == "t=1700000000,v1=\(Self.currentHex)")
         let two = WebhookSigner.signatureHeader(
             body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.secret, Self.previous])
@@ -53,7 +54,8 @@ struct WebhookSignerTests {
     func toleranceEdges() {
         let header = "t=\(Self.t),v1=\(Self.currentHex)"
         func check(_ offset: TimeInterval) -> Result<Int, WebhookSigner.Failure> {
-            WebhookSigner.verify(header: header, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(offset))
+            WebhookSigner.verify(
+                header: header, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(offset))
         }
         #expect(check(0) == .success(0))
         #expect(check(300) == .success(0))
@@ -61,14 +63,17 @@ struct WebhookSignerTests {
         guard case .failure(.timestampTooOld) = check(300.001) else { Issue.record("300.001 s late accepted"); return }
         guard case .failure(.timestampTooOld(let age)) = check(301) else { Issue.record("301 s late accepted"); return }
         #expect(age == 301)
-        guard case .failure(.timestampInFuture(let skew)) = check(-301) else { Issue.record("301 s early accepted"); return }
+        guard case .failure(.timestampInFuture(let skew)) = check(-301) else {
+            Issue.record("301 s early accepted"); return
+        }
         #expect(skew == 301)
     }
 
     @Test("after a rotation the previous secret still verifies, and reports which secret matched")
     func rotation() {
         // A sender still on the old secret only.
-        let old = WebhookSigner.signatureHeader(body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.previous])
+        let old = WebhookSigner.signatureHeader(
+            body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.previous])
         let result = WebhookSigner.verify(
             header: old, body: Self.body, uid: Self.uid, secrets: [Self.secret, Self.previous], now: Self.at(0))
         #expect(result == .success(1))
@@ -76,7 +81,8 @@ struct WebhookSignerTests {
         let both = WebhookSigner.signatureHeader(
             body: Self.body, uid: Self.uid, timestamp: Self.t, secrets: [Self.secret, Self.previous])
         #expect(
-            WebhookSigner.verify(header: both, body: Self.body, uid: Self.uid, secrets: [Self.previous], now: Self.at(0))
+            WebhookSigner.verify(
+                header: both, body: Self.body, uid: Self.uid, secrets: [Self.previous], now: Self.at(0))
                 == .success(0))
         // Once the previous secret is dropped, the old-only header no longer verifies.
         #expect(
@@ -93,18 +99,22 @@ struct WebhookSignerTests {
             WebhookSigner.verify(header: header, body: body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
                 == .failure(.noMatchingSignature))
         #expect(
-            WebhookSigner.verify(header: header, body: Self.body, uid: "user-124", secrets: [Self.secret], now: Self.at(0))
+            WebhookSigner.verify(
+                header: header, body: Self.body, uid: "user-124", secrets: [Self.secret], now: Self.at(0))
                 == .failure(.noMatchingSignature))
         let shifted = "t=\(Self.t + 1),v1=\(Self.currentHex)"
         #expect(
-            WebhookSigner.verify(header: shifted, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
+            WebhookSigner.verify(
+                header: shifted, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
                 == .failure(.noMatchingSignature))
     }
 
-    @Test("malformed headers are named as such", arguments: [
-        "", "v1=\(currentHex)", "t=abc,v1=\(currentHex)", "t=1700000000", "t=1700000000,v1=zz",
-        "t=1700000000,v1=\(String(currentHex.dropLast()))", "t=1,t=2,v1=\(currentHex)", "garbage",
-    ])
+    @Test(
+        "malformed headers are named as such",
+        arguments: [
+            "", "v1=\(currentHex)", "t=abc,v1=\(currentHex)", "t=1700000000", "t=1700000000,v1=zz",
+            "t=1700000000,v1=\(String(currentHex.dropLast()))", "t=1,t=2,v1=\(currentHex)", "garbage",
+        ])
     func malformed(header: String) {
         let result = WebhookSigner.verify(
             header: header, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
@@ -118,7 +128,8 @@ struct WebhookSignerTests {
     func lenientParsing() {
         let header = "t=\(Self.t), v0=abc, v1=\(Self.currentHex.uppercased())"
         #expect(
-            WebhookSigner.verify(header: header, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
+            WebhookSigner.verify(
+                header: header, body: Self.body, uid: Self.uid, secrets: [Self.secret], now: Self.at(0))
                 == .success(0))
     }
 }
