@@ -6,6 +6,8 @@ public protocol AppEventSink: Sendable {
     func webhookCalled(_ call: WebhookCall) async
     func appMessage(app: AppManifest, text: String, conversationID: String?) async
     func proactiveRequested(app: AppManifest, notification: [UInt8]) async
+    /// The store failed (disk full, I/O error): nothing was lost, the work stays queued; worth a log line.
+    func storeFailed(_ message: String) async
 }
 
 /// One webhook call and its outcome.

@@ -25,5 +25,7 @@ struct ConsoleAppSink: AppEventSink {
         line("proactive notification requested by \(app.name): \(String(decoding: notification, as: UTF8.self))")
     }
 
+    func storeFailed(_ message: String) async { line("store: \(message)") }
+
     private func line(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 }

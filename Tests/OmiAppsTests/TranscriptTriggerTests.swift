@@ -8,16 +8,18 @@ import Transcription
 /// Records what the trigger hands on.
 final class RecordingSink: AppEventSink {
     let calls = Mutex<[WebhookCall]>([])
-    let messages = Mutex<[(app: String, text: String)]>([])
+    let messages = Mutex<[(app: String, text: String, conversation: String?)]>([])
     let notifications = Mutex<[(app: String, json: [UInt8])]>([])
 
     func webhookCalled(_ call: WebhookCall) async { calls.withLock { $0.append(call) } }
     func appMessage(app: AppManifest, text: String, conversationID: String?) async {
-        messages.withLock { $0.append((app.id, text)) }
+        messages.withLock { $0.append((app.id, text, conversationID)) }
     }
     func proactiveRequested(app: AppManifest, notification: [UInt8]) async {
         notifications.withLock { $0.append((app.id, notification)) }
     }
+    let storeFailures = Mutex<[String]>([])
+    func storeFailed(_ message: String) async { storeFailures.withLock { $0.append(message) } }
 }
 
 private func segment(_ text: String, at start: Double) -> TranscriptSegment {
