@@ -13,6 +13,15 @@ struct BridgeSettings {
     var lossMode: LossMode = .conceal
     var transcriber = TranscriberSettings()
     var apps = AppsSettings()
+    /// The SQLite database (`storage.path`): conversations, facts, chat, the outbox, the feed, decisions.
+    var storagePath = BridgeSettings.defaultStoragePath
+
+    /// `$XDG_STATE_HOME/omi-bridge/bridge.sqlite` (or `~/.local/state/…`).
+    static var defaultStoragePath: String {
+        let base = ProcessInfo.processInfo.environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() + "/.local/state")
+        return base + "/omi-bridge/bridge.sqlite"
+    }
 
     /// `$XDG_CONFIG_HOME/omi-bridge/config.yaml` (or `~/.config/…`).
     static var defaultPath: String {
@@ -40,7 +49,7 @@ struct BridgeSettings {
         }
         for (section, value) in top {
             switch section {
-            case "ble", "audio", "transcriber", "user", "webhooks": break
+            case "ble", "audio", "transcriber", "user", "webhooks", "storage": break
             case "apps": continue  // after `webhooks`, whose defaults the manifests take
             default: continue  // other sections belong to later stages (notifications, server)
             }
@@ -68,6 +77,11 @@ struct BridgeSettings {
                     }
                 case ("ble", "notify"):
                     if let v = values.choice(raw, at, NotifyMode.self, "auto, acquire, start") { settings.notify = v }
+                case ("storage", "path"):
+                    if let v = values.string(raw, at, { $0.isEmpty ? "empty" : nil }) {
+                        let directory = (file as NSString).deletingLastPathComponent as NSString
+                        settings.storagePath = v.hasPrefix("/") ? v : directory.appendingPathComponent(v)
+                    }
                 case ("audio", "loss_mode"):
                     if let v = values.choice(raw, at, LossMode.self, "conceal, drop") { settings.lossMode = v }
                 default: values.unknown(at)
