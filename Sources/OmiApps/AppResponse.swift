@@ -10,12 +10,14 @@ public struct AppResponse: Sendable, Equatable {
     /// Why nothing was taken from the body, when nothing was (empty, not JSON, falsy).
     public var ignoredBecause: String?
 
+    public static let notJSON = "body is not JSON"
+
     /// Reads a 200 body for `transcript_processed` (message > 5 characters); `memory_creation` takes any
     /// non-empty message (omi-contract §3.3), `minimumMessageLength: 1`.
     public static func parse(_ body: [UInt8], app: AppManifest, minimumMessageLength: Int = 6) -> AppResponse {
         guard !body.isEmpty else { return AppResponse(ignoredBecause: "empty body") }
         guard let json = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
-            return AppResponse(ignoredBecause: "body is not JSON")
+            return AppResponse(ignoredBecause: notJSON)
         }
         guard let object = json as? [String: Any], !object.isEmpty else {
             return AppResponse(ignoredBecause: "body is not a non-empty JSON object")

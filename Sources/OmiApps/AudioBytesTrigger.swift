@@ -1,3 +1,5 @@
+public import Foundation
+
 /// `audio_bytes` (omi-contract §3.4): decoded PCM16 is buffered and, once the buffer holds more than
 /// `sampleRate × seconds × 2` bytes, sent whole to every app with that trigger and cleared. The answer is ignored.
 /// Latest wins: a chunk that could not be sent before the next one is ready is replaced by it; at most 8 apps are
@@ -11,6 +13,9 @@ public actor AudioBytesTrigger {
     private let client: WebhookClient
     private let sink: any AppEventSink
     private let upstreamURLQuirk: Bool
+    private let breakers: CircuitBreakerRegistry
+    private let now: @Sendable () -> Date
+    private let upstreamBreaker: Bool
     private let fanOut = AsyncLimiter(permits: 8)
     private var buffer: [Int16] = []
     private var slots: [String: AsyncStream<[UInt8]>.Continuation] = [:]
@@ -21,9 +26,11 @@ public actor AudioBytesTrigger {
     /// - Parameters:
     ///   - seconds: the chunk length (default 4 s; older upstream used 5).
     ///   - upstreamURLQuirk: append `?` even when the URL has a query, as upstream does (omi-contract §8).
+    ///   - upstreamBreaker: count any HTTP answer as a breaker success, as upstream; by default a non-2xx fails.
     public init(
         apps: [AppManifest], uid: String, client: WebhookClient, sink: any AppEventSink, sampleRate: Int = 16_000,
-        seconds: Int = 4, upstreamURLQuirk: Bool = false
+        seconds: Int = 4, upstreamURLQuirk: Bool = false, breakers: CircuitBreakerRegistry = CircuitBreakerRegistry(),
+        now: @escaping @Sendable () -> Date = { Date() }, upstreamBreaker: Bool = false
     ) {
         self.apps = apps.filter { $0.hasWebhook && $0.trigger == .audioBytes }
         self.uid = uid
@@ -32,6 +39,9 @@ public actor AudioBytesTrigger {
         self.sampleRate = sampleRate
         thresholdBytes = sampleRate * seconds * 2
         self.upstreamURLQuirk = upstreamURLQuirk
+        self.breakers = breakers
+        self.now = now
+        self.upstreamBreaker = upstreamBreaker
         for app in self.apps {
             // One unsent chunk per app at most: a newer one replaces it (latest wins).
             let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingNewest(1))
@@ -73,12 +83,23 @@ public actor AudioBytesTrigger {
 
     private func send(_ chunk: [UInt8], to app: AppManifest) async {
         guard let url = app.webhookURL else { return }
+        let sentAt = now()
         let request = WebhookRequest(
             url: WebhookURL.audioBytes(url, uid: uid, sampleRate: sampleRate, upstreamQuirk: upstreamURLQuirk),
-            body: chunk, contentType: "application/octet-stream")
+            body: chunk, contentType: "application/octet-stream",
+            headers: WebhookSigner.headers(
+                body: chunk, uid: uid, secrets: app.signingSecrets, event: AppTrigger.audioBytes.eventName,
+                delivery: UUID().uuidString.lowercased(), now: sentAt))
+        guard breakers.shouldAllow(url: request.url, now: sentAt) else {
+            let failure = WebhookFailure(kind: .circuitOpen, message: "\(CircuitBreaker.key(for: url)): circuit open, not sent")
+            await sink.webhookCalled(WebhookCall(app: app, trigger: .audioBytes, request: request, result: .failure(failure), response: nil))
+            return
+        }
         await fanOut.acquire()
         let result = await client.post(request)
         await fanOut.release()
+        let status = try? result.get().status
+        breakers.record(url: request.url, success: status.map { upstreamBreaker || (200...299).contains($0) } ?? false, now: now())
         await sink.webhookCalled(WebhookCall(app: app, trigger: .audioBytes, request: request, result: result, response: nil))
     }
 }

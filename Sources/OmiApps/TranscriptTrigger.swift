@@ -1,3 +1,4 @@
+public import Foundation
 public import Transcription
 
 /// Everything a webhook call produced, for the next stages: the webhook log and metrics (every call), app
@@ -31,6 +32,9 @@ public actor TranscriptTrigger {
     private let sink: any AppEventSink
     private let clock: any Clock<Duration>
     private let interval: Duration
+    private let breakers: CircuitBreakerRegistry
+    private let now: @Sendable () -> Date
+    private let upstreamBreakerJSON: Bool
     private var pending: [TranscriptSegment] = []
     private var queues: [String: AsyncStream<[TranscriptSegment]>.Continuation] = [:]
     private var streams: [String: AsyncStream<[TranscriptSegment]>] = [:]
@@ -39,9 +43,13 @@ public actor TranscriptTrigger {
 
     /// - Parameters:
     ///   - sessionID: the listen session, for `documented` mode; `backend` mode sends the uid instead.
+    ///   - breakers: shared by every trigger, keyed by URL (omi-contract §3.1).
+    ///   - upstreamBreakerJSON: count a 200 whose body is not JSON as a breaker failure, as upstream (§8).
     public init(
         apps: [AppManifest], uid: String, sessionID: String, client: WebhookClient, sink: any AppEventSink,
-        clock: any Clock<Duration> = ContinuousClock(), interval: Duration = .seconds(1)
+        clock: any Clock<Duration> = ContinuousClock(), interval: Duration = .seconds(1),
+        breakers: CircuitBreakerRegistry = CircuitBreakerRegistry(), now: @escaping @Sendable () -> Date = { Date() },
+        upstreamBreakerJSON: Bool = false
     ) {
         self.apps = apps.filter { $0.hasWebhook && $0.trigger == .transcriptProcessed }
         self.uid = uid
@@ -50,6 +58,9 @@ public actor TranscriptTrigger {
         self.sink = sink
         self.clock = clock
         self.interval = interval
+        self.breakers = breakers
+        self.now = now
+        self.upstreamBreakerJSON = upstreamBreakerJSON
         for app in self.apps {
             let (stream, continuation) = AsyncStream.makeStream(of: [TranscriptSegment].self)
             streams[app.id] = stream
@@ -105,14 +116,27 @@ public actor TranscriptTrigger {
 
     private func deliver(_ batch: [TranscriptSegment], to app: AppManifest) async {
         guard let url = app.webhookURL else { return }
+        let body = WebhookPayloads.transcript(
+            batch, sessionID: app.transcriptContract == .backend ? uid : sessionID, contract: app.transcriptContract)
+        let sentAt = now()
         let request = WebhookRequest(
-            url: WebhookURL.transcript(url, uid: uid, sessionID: sessionID, contract: app.transcriptContract),
-            body: WebhookPayloads.transcript(
-                batch, sessionID: app.transcriptContract == .backend ? uid : sessionID, contract: app.transcriptContract))
-        let result = await client.post(request)
+            url: WebhookURL.transcript(url, uid: uid, sessionID: sessionID, contract: app.transcriptContract), body: body,
+            headers: WebhookSigner.headers(
+                body: body, uid: uid, secrets: app.signingSecrets, event: AppTrigger.transcriptProcessed.eventName,
+                delivery: UUID().uuidString.lowercased(), now: sentAt))
+        let allowed = breakers.shouldAllow(url: request.url, now: sentAt)
+        let result: Result<WebhookResponse, WebhookFailure> =
+            allowed
+            ? await client.post(request)
+            : .failure(WebhookFailure(kind: .circuitOpen, message: "\(CircuitBreaker.key(for: url)): circuit open, not sent"))
         var response: AppResponse?
         if case .success(let answer) = result, answer.status == 200 {  // success is exactly 200 (omi-contract §3.1)
             response = AppResponse.parse(answer.body, app: app)
+        }
+        if allowed {
+            // A 200 that is not JSON is a success unless the upstream switch is on (omi-contract §8).
+            let success = response.map { !(upstreamBreakerJSON && $0.ignoredBecause == AppResponse.notJSON) } ?? false
+            breakers.record(url: request.url, success: success, now: now())
         }
         await sink.webhookCalled(WebhookCall(app: app, trigger: .transcriptProcessed, request: request, result: result, response: response))
         if let message = response?.message { await sink.appMessage(app: app, text: message, conversationID: nil) }

@@ -28,7 +28,11 @@ public struct WebhookResponse: Sendable, Equatable {
 
 /// Why there is no answer: specific enough for the logs and the breaker.
 public struct WebhookFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case timeout, unreachable, tooLarge = "too_large", connectionClosed = "closed", failed }
+    public enum Kind: String, Sendable {
+        case timeout, unreachable, tooLarge = "too_large", connectionClosed = "closed", failed
+        /// Not sent: the URL's circuit breaker is open (omi-contract §3.1).
+        case circuitOpen = "circuit_open"
+    }
 
     public var kind: Kind
     public var message: String
