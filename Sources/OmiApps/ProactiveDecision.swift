@@ -21,6 +21,20 @@ public struct ProactiveDecision: Sendable, Equatable, Codable {
         case outputTooShort
         /// Step 8: the model failed; nothing sent.
         case generatorFailed(String)
+
+        /// A stable short name for logs, the decisions table and `omi-bridge explain`.
+        public var name: String {
+            switch self {
+            case .sent: "sent"
+            case .noCapability: "no_capability"
+            case .empty: "empty"
+            case .rateLimited: "rate_limited"
+            case .dailyCapReached: "daily_cap_reached"
+            case .promptTooLong: "prompt_too_long"
+            case .outputTooShort: "output_too_short"
+            case .generatorFailed: "generator_failed"
+            }
+        }
     }
 
     public var appID: String
