@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
-                "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription", "OmiApps",
+                "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription", "OmiApps", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,30 +1,62 @@
 import Foundation
 import OmiApps
+import Store
 import Transcription
 
-/// The configured apps' webhooks for one command run (`transcribe`, `replay --transcribe`): segments are handed
-/// over synchronously and in order, batched by the `transcript_processed` trigger on its 1 s cadence, and every
-/// call is printed. `finish()` sends what is left and waits for every app's queue.
+/// The configured apps for one command run (`transcribe`, `replay --transcribe`): segments are handed over
+/// synchronously and in order to the `transcript_processed` trigger (1 s cadence) and the conversation
+/// lifecycle; at the end the conversation is closed, stored and put in the outbox for `memory_creation` apps,
+/// and the outbox is delivered once (what cannot be delivered yet stays there for `omi-bridge outbox deliver`
+/// or the daemon). Answers go through the `AppEventRouter`: chat, proactive decisions, the feed. Every call and
+/// notification is printed on standard error.
 final class AppsSession: Sendable {
     private let client: WebhookClient
-    private let trigger: TranscriptTrigger
+    private let transcripts: TranscriptTrigger
+    private let memories: MemoryTrigger
+    private let outbox: OutboxDeliverer
     private let feed: AsyncStream<TranscriptSegment>.Continuation
     private let pump: Task<Void, Never>
     private let runner: Task<Void, Never>
 
-    /// Nil when no app has a `transcript_processed` webhook.
-    init?(_ settings: AppsSettings, sink: any AppEventSink = ConsoleAppSink()) {
-        guard settings.apps.contains(where: { $0.hasWebhook && $0.trigger == .transcriptProcessed }) else { return nil }
+    /// Nil when no app has a webhook.
+    init?(_ settings: BridgeSettings, log: @escaping @Sendable (String) -> Void = AppsSession.stderr) throws(CLIFailure) {
+        let apps = settings.apps
+        guard apps.apps.contains(where: \.hasWebhook) else { return nil }
+        let database: BridgeDatabase
+        do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
+        let processor: ProactiveProcessor
+        do {
+            processor = ProactiveProcessor(
+                context: StoreProactiveContext(database: database, name: apps.userName),
+                generator: Self.generator(apps), limiter: try ProactiveLimiter(dailyCap: apps.proactiveDailyCap),
+                stripFourSpaces: apps.stripFourSpaces)
+        } catch {
+            throw CLIFailure("webhooks.proactive_daily_cap: \(error)", exitCode: 2)
+        }
+        let router = AppEventRouter(
+            database: database, userID: apps.uid, processor: processor,
+            delivery: FeedDelivery(database: database, log: log), log: log)
         let client = WebhookClient()
-        let trigger = TranscriptTrigger(
-            apps: settings.apps, uid: settings.uid, sessionID: UUID().uuidString.lowercased(), client: client, sink: sink)
+        let breakers = CircuitBreakerRegistry()
+        let transcripts = TranscriptTrigger(
+            apps: apps.apps, uid: apps.uid, sessionID: UUID().uuidString.lowercased(), client: client, sink: router,
+            breakers: breakers, upstreamBreakerJSON: apps.upstreamBreakerJSON)
+        memories = MemoryTrigger(
+            apps: apps.apps, uid: apps.uid, database: database,
+            summarizer: ConversationSummarizer(generator: apps.generatorBackend == "preview" ? nil : Self.generator(apps)),
+            sink: router, timeoutSeconds: apps.conversationTimeoutSeconds, streamStart: Date())
+        outbox = OutboxDeliverer(
+            store: database.outbox, apps: apps.apps, uid: apps.uid, client: client, breakers: breakers, sink: router)
         let (segments, feed) = AsyncStream.makeStream(of: TranscriptSegment.self)
         self.client = client
-        self.trigger = trigger
+        self.transcripts = transcripts
         self.feed = feed
-        runner = Task { await trigger.run() }
-        pump = Task {
-            for await segment in segments { await trigger.submit(segment) }
+        runner = Task { await transcripts.run() }
+        pump = Task { [memories] in
+            for await segment in segments {
+                await transcripts.submit(segment)
+                await memories.submit(segment)
+            }
         }
     }
 
@@ -33,8 +65,18 @@ final class AppsSession: Sendable {
     func finish() async {
         feed.finish()
         await pump.value
-        await trigger.finish()
+        await transcripts.finish()
         await runner.value
+        await memories.closeNow()
+        await outbox.deliverDue()
         await client.shutdown()
     }
+
+    static func generator(_ apps: AppsSettings) -> any TextGenerator {
+        guard apps.generatorBackend == "openai", let url = apps.generatorURL else { return PreviewTextGenerator() }
+        return OpenAIChatGenerator(
+            options: .init(baseURL: url, model: apps.generatorModel, apiKey: apps.generatorKey.value, timeout: apps.generatorTimeout))
+    }
+
+    static let stderr: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 }

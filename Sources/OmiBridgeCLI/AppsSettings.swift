@@ -13,6 +13,16 @@ struct AppsSettings {
     var audioBytesSeconds = 4
     var audioBytesURLQuirk = false
     var conversationTimeoutSeconds = 120
+    var upstreamBreakerJSON = false
+    var upstreamAudioBreaker = false
+    var proactiveDailyCap = 9
+    var stripFourSpaces = true
+    /// `generator.backend`: `preview` (offline, the default) or `openai` (any /v1/chat/completions server).
+    var generatorBackend = "preview"
+    var generatorURL: String?
+    var generatorModel = "llama3.2"
+    var generatorTimeout: Duration = .seconds(60)
+    var generatorKey = TranscriberSettings.SecretSource(environment: ["OMI_BRIDGE_GENERATOR_API_KEY", "OPENAI_API_KEY"])
 
     /// `user.uid` goes into URLs as is (omi-contract §3.1), so it is limited to URL-safe characters.
     static func uidProblem(_ uid: String) -> String? {
@@ -42,6 +52,10 @@ struct AppsSettings {
                 }
             case "audio_bytes_seconds": if let v = values.integer(raw, at, in: 1...300) { audioBytesSeconds = v }
             case "audio_bytes_url_quirk": if let v = values.bool(raw, at) { audioBytesURLQuirk = v }
+            case "upstream_breaker_json": if let v = values.bool(raw, at) { upstreamBreakerJSON = v }
+            case "upstream_audio_breaker": if let v = values.bool(raw, at) { upstreamAudioBreaker = v }
+            case "proactive_daily_cap": if let v = values.integer(raw, at, in: 1...1000) { proactiveDailyCap = v }
+            case "strip_four_spaces": if let v = values.bool(raw, at) { stripFourSpaces = v }
             case "conversation_timeout_s":
                 if let v = values.integer(raw, at, in: -1...86_400) {
                     if v != -1 && v < 120 { values.problem(at, "\(v) is below the minimum of 120 seconds (−1 means 4 hours)") }
@@ -49,6 +63,27 @@ struct AppsSettings {
                 }
             default: values.unknown(at)
             }
+        }
+    }
+
+    mutating func applyGenerator(_ keys: [String: Any], _ values: inout ConfigValues) {
+        for (key, raw) in keys {
+            let at = "generator.\(key)"
+            switch key {
+            case "backend":
+                if let v = values.string(raw, at, { ["preview", "openai"].contains($0) ? nil : "not one of preview, openai" }) {
+                    generatorBackend = v
+                }
+            case "url": generatorURL = values.string(raw, at, TranscriberSettings.urlCheck(["http", "https"]))
+            case "model": if let v = values.string(raw, at) { generatorModel = v }
+            case "timeout_s": if let v = values.seconds(raw, at, in: 1...600) { generatorTimeout = v }
+            case "api_key": generatorKey.inline = values.string(raw, at)
+            case "api_key_env": if let v = values.string(raw, at) { generatorKey.environment = [v] }
+            default: values.unknown(at)
+            }
+        }
+        if generatorBackend == "openai", generatorURL == nil {
+            values.problem("generator.url", "required when generator.backend is openai")
         }
     }
 

@@ -49,7 +49,7 @@ struct BridgeSettings {
         }
         for (section, value) in top {
             switch section {
-            case "ble", "audio", "transcriber", "user", "webhooks", "storage": break
+            case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator": break
             case "apps": continue  // after `webhooks`, whose defaults the manifests take
             default: continue  // other sections belong to later stages (notifications, server)
             }
@@ -63,6 +63,9 @@ struct BridgeSettings {
                 continue
             case "webhooks":
                 settings.apps.applyWebhooks(keys, &values)
+                continue
+            case "generator":
+                settings.apps.applyGenerator(keys, &values)
                 continue
             default: break
             }

@@ -102,7 +102,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let bridge = try self.transcriber.bridgeSettings()
         let settings = bridge.transcriber
         let transcriber = try TranscriberFactory.make(settings)
-        let apps = AppsSession(bridge.apps)
+        let apps = try AppsSession(bridge)
         let json = json
         let result: CaptureTranscription.Result
         do {

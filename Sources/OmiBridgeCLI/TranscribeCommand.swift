@@ -25,7 +25,7 @@ struct TranscribeCommand: AsyncParsableCommand {
         let settings = bridge.transcriber
         let transcriber = try TranscriberFactory.make(settings)
         let capture = try ReplayCommand.loadCapture(file)
-        let apps = AppsSession(bridge.apps)
+        let apps = try AppsSession(bridge)
         let json = json
         let result: CaptureTranscription.Result
         do {

@@ -27,6 +27,7 @@ struct AppsConfigTests {
         let config = dir.appendingPathComponent("config.yaml").path
         try """
             user: {uid: u_test, name: Alex}
+            storage: {path: state/bridge.sqlite}
             transcriber: {backend: command, command: {program: \(program)}}
             webhooks: {transcript_contract: documented}
             apps:
@@ -49,8 +50,56 @@ struct AppsConfigTests {
         // The file app takes the webhooks-wide documented contract: a real session id in the query and body.
         let file = try #require(requests.first { $0.path == "/file" })
         #expect(file.target.hasPrefix("/file?k=1&session_id=") && file.target.hasSuffix("&uid=u_test"))
-        #expect(result.stderr.contains("webhook inline transcript_processed → POST 127.0.0.1:\(server.port)/inline?uid=u_test: 200"))
-        #expect(result.stderr.contains("app message from Inline App: Noted, thanks for the update."))
+        #expect(result.stderr.contains("webhook inline transcript_processed \(server.baseURL)/inline: HTTP 200 in "))
+        #expect(result.stderr.contains("notification app.message: Inline App: Noted, thanks for the update."))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state/bridge.sqlite").path))
+    }
+
+    @Test("The whole app flow from a file: transcript webhook → proactive notification (preview generator), memory_creation")
+    func wholeFlow() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/coach"
+                ? .reply(status: 200, body: Array(#"{"notification": {"prompt": "You coach {{user_name}}. Facts: {{user_facts}}. One short tip.", "params": ["user_name", "user_facts"]}}"#.utf8))
+                : .reply(status: 200, body: Array(#"{"message": "Saved to your notes"}"#.utf8))
+        }
+        defer { server.stop() }
+        let program = dir.appendingPathComponent("fake-whisper").path
+        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"Can you send me the deck by Friday?\"}]}'\n"
+            .write(toFile: program, atomically: true, encoding: .utf8)
+        chmod(program, 0o755)
+        let wav = dir.appendingPathComponent("t.wav").path
+        try AudioFile.writeWAV(
+            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let config = dir.appendingPathComponent("config.yaml").path
+        try """
+            user: {uid: u_7Kq2, name: Alex, facts: [unused here]}
+            storage: {path: bridge.sqlite}
+            transcriber: {backend: command, command: {program: \(program)}}
+            apps:
+              - id: app_123
+                name: Meeting Coach
+                capabilities: [external_integration, proactive_notification]
+                external_integration: {triggers_on: transcript_processed, webhook_url: "\(server.baseURL)/coach"}
+                proactive_notification: {scopes: [user_name, user_facts]}
+              - id: notes
+                name: Notes
+                capabilities: [external_integration]
+                external_integration: {triggers_on: memory_creation, webhook_url: "\(server.baseURL)/memory"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["transcribe", wav, "--config", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("proactive app_123: sent"), "\(result.stderr)")
+        #expect(result.stderr.contains("notification app.proactive: Meeting Coach says: [preview — no model configured] You coach Alex."))
+        let memory = try #require(server.requests.first { $0.path == "/memory" })
+        #expect(memory.target == "/memory?uid=u_7Kq2")
+        let key = try #require(memory.headers["x-omi-idempotency-key"])
+        #expect(memory.headers["idempotency-key"] == key && memory.headers["x-omi-event"] == "memory_created")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(memory.body)) as? [String: Any])
+        #expect(key == "\(body["id"] as? String ?? "?"):notes")
+        #expect((body["transcript_segments"] as? [[String: Any]])?.first?["text"] as? String == "Can you send me the deck by Friday?")
+        #expect(result.stderr.contains("notification app.message: Notes: Saved to your notes"))
     }
 
     @Test("Broken manifests and app settings are reported with the entry, the file, the field and the reason")
