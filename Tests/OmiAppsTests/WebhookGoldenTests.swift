@@ -100,3 +100,25 @@ struct WebhookGoldenTests {
         #expect(received.body == [0, 0, 1, 0, 0xFF, 0xFF, 0x34, 0x12, 0x00, 0x80])
     }
 }
+
+@Suite("WebhookClient limits")
+struct WebhookClientLimitTests {
+    @Test("At most maxInFlight requests are on the wire at once; the rest wait their turn and all arrive")
+    func inFlightLimit() async throws {
+        let server = try LoopbackHTTPServer { _ in .delayed(.milliseconds(400), status: 200, body: []) }
+        defer { server.stop() }
+        let client = WebhookClient(maxInFlight: 4)
+        let posts = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<10 {
+                    group.addTask { _ = await client.post(WebhookRequest(url: server.baseURL + "/h?i=\(i)", body: [])) }
+                }
+            }
+        }
+        #expect(await eventually { server.requests.count >= 4 })
+        #expect(server.requests.count == 4)  // unlimited, all 10 would be in by now
+        await posts.value
+        #expect(server.requests.count == 10)
+        await client.shutdown()
+    }
+}
