@@ -60,13 +60,10 @@ public final class LoopbackTCPServer: Sendable {
         }
     }
 
-    /// A port with nothing listening on it (bound, then closed): for "unreachable" tests.
-    public static func deadPort() throws -> Int {
-        let server = try LoopbackTCPServer { _ in }
-        let port = server.port
-        server.stop()
-        return port
-    }
+    /// A port nothing listens on, for "unreachable" tests: 1 (tcpmux) is never served here, and unlike a port
+    /// freed by a stopped test server it cannot be handed to another test's server running in parallel (they all
+    /// bind ephemeral ports), so a connection to it is always refused.
+    public static let refusedPort = 1
 }
 
 /// One accepted connection, used by one thread: buffered reads (exact counts, lines) and whole writes.

@@ -14,6 +14,9 @@ public struct AppEventRouter: AppEventSink {
     public let now: @Sendable () -> Date
     /// Also calls made for each webhook, e.g. the dashboard's webhook log.
     public let observer: (@Sendable (WebhookCall) async -> Void)?
+    /// `upstream_chat_overwrite` (omi-contract §8): an app message that came with a notification is pushed but
+    /// not kept in the chat history.
+    public var upstreamChatOverwrite = false
 
     public init(
         database: BridgeDatabase, userID: String, processor: ProactiveProcessor, delivery: any NotificationDelivery,
@@ -43,9 +46,12 @@ public struct AppEventRouter: AppEventSink {
         await observer?(call)
     }
 
-    public func appMessage(app: AppManifest, text: String, conversationID: String?) async {
-        do { _ = try database.chat.append(appID: app.id, sender: .app, text: text, conversationID: conversationID, now: now()) } catch {
-            log("app message from \(app.id) not stored as chat: \(error.description)")
+    public func appMessage(app: AppManifest, text: String, conversationID: String?, alongsideNotification: Bool) async {
+        // Upstream pushes both but its stored chat keeps only the proactive text; the bridge stores both.
+        if !(upstreamChatOverwrite && alongsideNotification) {
+            do { _ = try database.chat.append(appID: app.id, sender: .app, text: text, conversationID: conversationID, now: now()) } catch {
+                log("app message from \(app.id) not stored as chat: \(error.description)")
+            }
         }
         var metadata: [String: String] = [:]
         if let conversationID { metadata["conversation_id"] = conversationID }

@@ -112,7 +112,8 @@ public actor OutboxDeliverer {
         let trigger = AppTrigger.allCases.first { $0.eventName == item.event } ?? .memoryCreation
         await sink.webhookCalled(WebhookCall(app: app, trigger: trigger, request: request, result: result, response: response))
         if let message = response?.message {
-            await sink.appMessage(app: app, text: message, conversationID: item.headers[Self.conversationHeader])
+            await sink.appMessage(
+                app: app, text: message, conversationID: item.headers[Self.conversationHeader], alongsideNotification: false)
         }
         return true
     }

@@ -5,7 +5,9 @@ public import Transcription
 /// messages and proactive notifications (what the answer asked for). The notification centre implements it.
 public protocol AppEventSink: Sendable {
     func webhookCalled(_ call: WebhookCall) async
-    func appMessage(app: AppManifest, text: String, conversationID: String?) async
+    /// `alongsideNotification`: the same answer also carried a `notification` (omi-contract §8,
+    /// `upstream_chat_overwrite`).
+    func appMessage(app: AppManifest, text: String, conversationID: String?, alongsideNotification: Bool) async
     func proactiveRequested(app: AppManifest, notification: [UInt8]) async
     /// The store failed (disk full, I/O error): nothing was lost, the work stays queued; worth a log line.
     func storeFailed(_ message: String) async
@@ -139,7 +141,10 @@ public actor TranscriptTrigger {
             breakers.record(url: request.url, success: success, now: now())
         }
         await sink.webhookCalled(WebhookCall(app: app, trigger: .transcriptProcessed, request: request, result: result, response: response))
-        if let message = response?.message { await sink.appMessage(app: app, text: message, conversationID: nil) }
+        if let message = response?.message {
+            await sink.appMessage(
+                app: app, text: message, conversationID: nil, alongsideNotification: response?.notification != nil)
+        }
         if let notification = response?.notification { await sink.proactiveRequested(app: app, notification: notification) }
     }
 }

@@ -33,9 +33,10 @@ final class AppsSession: Sendable {
         } catch {
             throw CLIFailure("webhooks.proactive_daily_cap: \(error)", exitCode: 2)
         }
-        let router = AppEventRouter(
+        var router = AppEventRouter(
             database: database, userID: apps.uid, processor: processor,
             delivery: FeedDelivery(database: database, log: log), log: log)
+        router.upstreamChatOverwrite = apps.upstreamChatOverwrite
         let client = WebhookClient()
         let breakers = CircuitBreakerRegistry()
         let transcripts = TranscriptTrigger(

@@ -17,6 +17,7 @@ struct AppsSettings {
     var upstreamAudioBreaker = false
     var proactiveDailyCap = 9
     var stripFourSpaces = true
+    var upstreamChatOverwrite = false
     /// `generator.backend`: `preview` (offline, the default) or `openai` (any /v1/chat/completions server).
     var generatorBackend = "preview"
     var generatorURL: String?
@@ -56,6 +57,7 @@ struct AppsSettings {
             case "upstream_audio_breaker": if let v = values.bool(raw, at) { upstreamAudioBreaker = v }
             case "proactive_daily_cap": if let v = values.integer(raw, at, in: 1...1000) { proactiveDailyCap = v }
             case "strip_four_spaces": if let v = values.bool(raw, at) { stripFourSpaces = v }
+            case "upstream_chat_overwrite": if let v = values.bool(raw, at) { upstreamChatOverwrite = v }
             case "conversation_timeout_s":
                 if let v = values.integer(raw, at, in: -1...86_400) {
                     if v != -1 && v < 120 { values.problem(at, "\(v) is below the minimum of 120 seconds (−1 means 4 hours)") }

@@ -28,7 +28,8 @@ struct AppEventRouterTests {
         let database = try BridgeDatabase.inMemory()
         let delivery = RecordingDelivery()
         let now = TestNow()
-        try await router(database, now: now, delivery: delivery).appMessage(app: coach, text: "Heads up: the deck is due Friday.", conversationID: "c1")
+        try await router(database, now: now, delivery: delivery).appMessage(
+            app: coach, text: "Heads up: the deck is due Friday.", conversationID: "c1", alongsideNotification: false)
         let chat = try database.chat.all(appID: "app_123")
         #expect(chat.map(\.text) == ["Heads up: the deck is due Friday."] && chat.first?.sender == .app)
         #expect(chat.first?.conversationID == "c1")
@@ -83,5 +84,26 @@ struct AppEventRouterTests {
             userID: "u", question: "deadlines this week", filters: .init(topics: ["deck"]))
         #expect(text == "Conversation on 2025-05-02: Deck deadline\nAgreed to send the deck by Friday.")
         #expect(await context.conversationContext(userID: "u", question: "holiday", filters: .init()).isEmpty)
+    }
+}
+
+@Suite("upstream_chat_overwrite")
+struct ChatOverwriteTests {
+    @Test("Off (default): a message that came with a notification is kept as chat; on: pushed but not kept")
+    func overwrite() async throws {
+        for upstream in [false, true] {
+            let database = try BridgeDatabase.inMemory()
+            let delivery = RecordingDelivery()
+            var router = AppEventRouter(
+                database: database, userID: "u",
+                processor: ProactiveProcessor(context: StaticProactiveContext(), limiter: try ProactiveLimiter()),
+                delivery: delivery, log: { _ in })
+            router.upstreamChatOverwrite = upstream
+            let app = AppManifest(id: "a", name: "A")
+            await router.appMessage(app: app, text: "with a notification", conversationID: nil, alongsideNotification: true)
+            await router.appMessage(app: app, text: "alone", conversationID: nil, alongsideNotification: false)
+            #expect(delivery.delivered.withLock { $0.count } == 2)
+            #expect(try database.chat.all(appID: "a").map(\.text) == (upstream ? ["alone"] : ["with a notification", "alone"]))
+        }
     }
 }

@@ -71,9 +71,7 @@ struct OpenAIChatGeneratorTests {
 
     @Test("an unreachable server is `unreachable`, and the processor records the failure")
     func unreachable() async throws {
-        let closed = try LoopbackHTTPServer { _ in .reset }
-        let url = closed.baseURL
-        closed.stop()
+        let url = "http://127.0.0.1:\(LoopbackTCPServer.refusedPort)"  // nothing listens there
         let generator = OpenAIChatGenerator(options: .init(baseURL: url, model: "m", timeout: .seconds(1)))
         let error = await #expect(throws: TextGeneratorError.self) { try await generator.complete(prompt: "x") }
         #expect(error?.kind == .unreachable, "\(String(describing: error))")

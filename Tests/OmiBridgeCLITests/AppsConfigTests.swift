@@ -6,7 +6,7 @@ import Testing
 @Suite("Apps in the configuration file: manifests inline and from files, webhooks from transcribe")
 struct AppsConfigTests {
     @Test("transcribe sends transcript_processed to the configured apps, as the Omi backend would, and prints each call")
-    func transcribeCallsApps() throws {
+    func transcribeCallsApps() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let server = try LoopbackHTTPServer { request in
@@ -38,7 +38,7 @@ struct AppsConfigTests {
                 transcript_contract: backend
                 external_integration: {triggers_on: transcript_processed, webhook_url: "\(server.baseURL)/inline"}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["transcribe", wav, "--config", config])
+        let result = try await CLI.run(["transcribe", wav, "--config", config])
         #expect(result.status == 0, "\(result.stderr)")
         let requests = server.requests
         #expect(requests.count == 2)
@@ -56,7 +56,7 @@ struct AppsConfigTests {
     }
 
     @Test("The whole app flow from a file: transcript webhook → proactive notification (preview generator), memory_creation")
-    func wholeFlow() throws {
+    func wholeFlow() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let server = try LoopbackHTTPServer { request in
@@ -88,7 +88,7 @@ struct AppsConfigTests {
                 capabilities: [external_integration]
                 external_integration: {triggers_on: memory_creation, webhook_url: "\(server.baseURL)/memory"}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["transcribe", wav, "--config", config])
+        let result = try await CLI.run(["transcribe", wav, "--config", config])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("proactive app_123: sent"), "\(result.stderr)")
         #expect(result.stderr.contains("notification app.proactive: Meeting Coach says: [preview — no model configured] You coach Alex."))
@@ -103,7 +103,7 @@ struct AppsConfigTests {
     }
 
     @Test("Broken manifests and app settings are reported with the entry, the file, the field and the reason")
-    func problems() throws {
+    func problems() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try #"{"id": "x", "name": "X", "capabilities": ["external_integration"], "external_integration": {"triggers_on": "often"}}"#
@@ -118,7 +118,7 @@ struct AppsConfigTests {
               - {id: x, name: Again}
               - {id: x, name: Twice}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["transcribe", "x.wav", "--config", config])
+        let result = try await CLI.run(["transcribe", "x.wav", "--config", config])
         #expect(result.status == 2)
         for expected in [
             "user.uid: 'has space' is not URL-safe",

@@ -8,9 +8,9 @@ import Testing
 @Suite("omi-bridge scan / run / record / simulate on a private bus")
 struct BLECommandTests {
     @Test("BlueZ not running: scan says so and how to start it")
-    func bluezNotRunning() throws {
+    func bluezNotRunning() async throws {
         let bus = try PrivateBus()
-        let result = try CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
+        let result = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("BlueZ (org.bluez) is not running"), "\(result.stderr)")
         #expect(result.stderr.contains("systemctl start bluetooth"))
@@ -21,7 +21,7 @@ struct BLECommandTests {
         let bus = try PrivateBus(extraPolicy: #"<policy context="default"><deny send_destination="org.bluez"/></policy>"#)
         let simulator = try await BlueZSimulator(bus: .address(bus.address), configuration: SimulatorConfiguration(), frames: [])
         defer { simulator.stop() }
-        let result = try CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
+        let result = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("D-Bus policy does not let this user talk to org.bluez"), "\(result.stderr)")
         #expect(result.stderr.contains("bluetooth") && result.stderr.contains("org.omibridge.conf"))
@@ -34,7 +34,7 @@ struct BLECommandTests {
         configuration.adapterPresent = false
         let simulator = try await BlueZSimulator(bus: .address(bus.address), configuration: configuration, frames: [])
         defer { simulator.stop() }
-        let result = try CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
+        let result = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no Bluetooth adapter"), "\(result.stderr)")
         #expect(result.stderr.contains("rfkill unblock bluetooth"))
@@ -55,17 +55,17 @@ struct BLECommandTests {
         let watcher = try DBusConnection(bus: .address(bus.address))
         #expect(await eventually { (try? await watcher.nameOwner("org.bluez")) != nil }, "simulator never owned org.bluez; running: \(simulator.isRunning); said: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         watcher.close()
-        let scan = try CLI.run(["scan", "--bus", bus.address, "--timeout", "0.5", "--json"])
+        let scan = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "0.5", "--json"])
         #expect(scan.status == 0, "\(scan.stderr)")
         let device = try JSONSerialization.jsonObject(with: Data(scan.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "{}".utf8)) as? [String: Any]
         #expect(device?["address"] as? String == "C4:3A:92:0B:5E:01")
         #expect(device?["rssi"] as? Int == -58)
 
         let capture = dir.appendingPathComponent("rec.omicap").path
-        let record = try CLI.run(["record", "--bus", bus.address, "--out", capture, "--duration", "1.5", "--notify", "start"])
+        let record = try await CLI.run(["record", "--bus", bus.address, "--out", capture, "--duration", "1.5", "--notify", "start"])
         #expect(record.status == 0, "\(record.stderr)")
         #expect(record.stdout.contains("notifications via StartNotify"))
-        let replay = try CLI.run(["replay", capture, "--json"])
+        let replay = try await CLI.run(["replay", capture, "--json"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
         let pipeline = (json["report"] as! [String: Any])["pipeline"] as! [String: Any]
@@ -75,20 +75,20 @@ struct BLECommandTests {
     }
 
     @Test("simulate refuses the real system bus unless asked, and needs a bus")
-    func simulateGuards() throws {
-        let system = try CLI.run(["simulate", "--bus", "unix:path=/run/dbus/system_bus_socket"])
+    func simulateGuards() async throws {
+        let system = try await CLI.run(["simulate", "--bus", "unix:path=/run/dbus/system_bus_socket"])
         #expect(system.status == 2 && system.stderr.contains("--allow-system-bus"))
-        let none = try CLI.run(["simulate"])
+        let none = try await CLI.run(["simulate"])
         #expect(none.status == 2 && none.stderr.contains("--private-bus"))
     }
 
     @Test("A bad configuration file is reported key by key with exit 2")
-    func badConfig() throws {
+    func badConfig() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("config.yaml").path
         try "ble:\n  notify: sometimes\n  adress: x\naudio:\n  loss_mode: 3\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", "--config", file, "--bus", "unix:path=/nonexistent"])
+        let result = try await CLI.run(["run", "--config", file, "--bus", "unix:path=/nonexistent"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(file): ble.notify: 'sometimes' is not one of auto, acquire, start"))
         #expect(result.stderr.contains("\(file): ble.adress: unknown key"))

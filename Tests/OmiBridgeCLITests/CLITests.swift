@@ -14,7 +14,10 @@ enum CLI {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omi-bridge")
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    /// Runs the binary to completion off Swift's cooperative threads (a blocked cooperative thread would starve
+    /// the async tests running in parallel on a 2-core machine), reading stdout and stderr at once so neither
+    /// pipe can fill up and stall the child.
+    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -24,12 +27,23 @@ enum CLI {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return await withCheckedContinuation { continuation in
+            let stderrDone = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var stderr = Data()  // written by the reader thread before it signals
+            Thread {
+                stderr = err.fileHandleForReading.readDataToEndOfFile()
+                stderrDone.signal()
+            }.start()
+            Thread {
+                let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                stderrDone.wait()
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: Result(
+                        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                        stderr: String(decoding: stderr, as: UTF8.self)))
+            }.start()
+        }
     }
 
     /// Starts the binary in the background (for `simulate`); terminate it when done.
@@ -60,7 +74,7 @@ enum CLI {
 @Suite("omi-bridge encode / replay")
 struct CLITests {
     @Test("encode then replay --json reports the frames, losses and audio of the capture")
-    func encodeReplay() throws {
+    func encodeReplay() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("in.wav")
@@ -68,13 +82,13 @@ struct CLITests {
         try AudioFile.writeWAV(samples, path: wav.path)
         let cap = dir.appendingPathComponent("in.omicap").path
 
-        let encode = try CLI.run(["encode", wav.path, "--out", cap, "--mtu", "100", "--loss", "10%", "--seed", "4"])
+        let encode = try await CLI.run(["encode", wav.path, "--out", cap, "--mtu", "100", "--loss", "10%", "--seed", "4"])
         #expect(encode.status == 0, "\(encode.stderr)")
         #expect(encode.stdout.contains("100 frames"))
 
         let out = dir.appendingPathComponent("out.wav").path
         let raw = dir.appendingPathComponent("out.pcm").path
-        let replay = try CLI.run(["replay", cap, "--json", "--wav-out", out, "--pcm-out", raw])
+        let replay = try await CLI.run(["replay", cap, "--json", "--wav-out", out, "--pcm-out", raw])
         #expect(replay.status == 0, "\(replay.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
         let report = json["report"] as! [String: Any]
@@ -86,7 +100,7 @@ struct CLITests {
         #expect(abs(decoded.samples.count - samples.count) <= 320)
         #expect(try PCMAudio.load(path: raw).audio == decoded)
 
-        let text = try CLI.run(["replay", cap, "--loss-mode", "drop"])
+        let text = try await CLI.run(["replay", cap, "--loss-mode", "drop"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("dropped"))
         #expect(text.stdout.contains("x real time"))
@@ -100,24 +114,24 @@ struct CLITests {
         (["replay", "x.omicap", "--loss-mode", "maybe"], "--loss-mode"),
         (["frobnicate"], "Unexpected argument 'frobnicate'"),
     ])
-    func usageErrors(arguments: [String], message: String) throws {
-        let result = try CLI.run(arguments)
+    func usageErrors(arguments: [String], message: String) async throws {
+        let result = try await CLI.run(arguments)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
     @Test("Unreadable and damaged files exit 1 naming the file; a truncated capture still replays its intact part")
-    func runtimeErrors() throws {
+    func runtimeErrors() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let missing = try CLI.run(["replay", dir.appendingPathComponent("nope.omicap").path])
+        let missing = try await CLI.run(["replay", dir.appendingPathComponent("nope.omicap").path])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("omi-bridge: \(dir.path)/nope.omicap: cannot read"))
 
         let capture = try OmiCapture.encode(PCMAudio(samples: [Int16](repeating: 100, count: 16_000))).capture
         let cut = dir.appendingPathComponent("cut.omicap")
         try Data(capture.serialized().dropLast(7)).write(to: cut)
-        let truncated = try CLI.run(["replay", cut.path, "--json"])
+        let truncated = try await CLI.run(["replay", cut.path, "--json"])
         #expect(truncated.status == 1)
         #expect(truncated.stderr.contains("truncated record at byte offset"))
         let json = try JSONSerialization.jsonObject(with: Data(truncated.stdout.utf8)) as! [String: Any]
@@ -125,7 +139,7 @@ struct CLITests {
 
         let notWav = dir.appendingPathComponent("bad.wav")
         try Data("not audio".utf8).write(to: notWav)
-        let bad = try CLI.run(["encode", notWav.path, "--out", dir.appendingPathComponent("o").path])
+        let bad = try await CLI.run(["encode", notWav.path, "--out", dir.appendingPathComponent("o").path])
         #expect(bad.status == 1)
         #expect(bad.stderr.hasPrefix("omi-bridge: \(notWav.path): cannot read audio: "))
     }

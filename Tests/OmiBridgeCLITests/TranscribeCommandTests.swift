@@ -6,7 +6,7 @@ import Testing
 @Suite("omi-bridge transcribe / replay --transcribe")
 struct TranscribeCommandTests {
     @Test("transcribe prints timed segments; --json gives Omi segment objects; a grammar makes them exact")
-    func transcribe() throws {
+    func transcribe() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let grammar = dir.appendingPathComponent("lights.jsgf").path
@@ -16,39 +16,39 @@ struct TranscribeCommandTests {
         let wav = dir.appendingPathComponent("cmd.wav").path
         try AudioFile.writeWAV([Int16](repeating: 0, count: 8000) + speech.samples + [Int16](repeating: 0, count: 16_000), path: wav)
 
-        let text = try CLI.run(["transcribe", wav, "--grammar", grammar])
+        let text = try await CLI.run(["transcribe", wav, "--grammar", grammar])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("SPEAKER_0: turn off the garage light"))
 
-        let json = try CLI.run(["transcribe", wav, "--grammar", grammar, "--json"])
+        let json = try await CLI.run(["transcribe", wav, "--grammar", grammar, "--json"])
         let line = try #require(json.stdout.split(separator: "\n").first)
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
         #expect(object["text"] as? String == "turn off the garage light")
         #expect(object["speaker"] as? String == "SPEAKER_0" && object["stt_provider"] as? String == "pocketsphinx")
         #expect((object["start"] as! Double) > 0.3 && (object["end"] as! Double) > (object["start"] as! Double))
 
-        let replay = try CLI.run(["replay", wav, "--transcribe", "--json"])
+        let replay = try await CLI.run(["replay", wav, "--transcribe", "--json"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
         #expect((report["segments"] as? [Any])?.count == 1)
     }
 
     @Test("--backend command runs the given program per utterance")
-    func commandBackend() throws {
+    func commandBackend() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (program, wav) = try commandFixtures(dir, segment: #"{"text": "from the program", "start": 0.1, "end": 0.5}"#)
-        let result = try CLI.run(["transcribe", wav, "--backend", "command", "--command", program, "--json"])
+        let result = try await CLI.run(["transcribe", wav, "--backend", "command", "--command", program, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"text\":\"from the program\""))
         #expect(result.stdout.contains("\"stt_provider\":\"command\""))
-        let missing = try CLI.run(["transcribe", wav, "--backend", "command"])
+        let missing = try await CLI.run(["transcribe", wav, "--backend", "command"])
         #expect(missing.status == 2 && missing.stderr.contains("--command PROGRAM"))
     }
 
     @Test("An unknown backend or an unreadable grammar is a one-line error")
-    func errors() throws {
-        let unknown = try CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
+    func errors() async throws {
+        let unknown = try await CLI.run(["transcribe", "x.wav", "--backend", "whisperish"])
         #expect(
             unknown.status == 2
                 && unknown.stderr.contains("--backend: 'whisperish' is not one of pocketsphinx, openai, deepgram, wyoming, command"))
@@ -56,7 +56,7 @@ struct TranscribeCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("s.wav").path
         try AudioFile.writeWAV([Int16](repeating: 0, count: 16_000), path: wav)
-        let grammar = try CLI.run(["transcribe", wav, "--grammar", "/nonexistent.jsgf"])
+        let grammar = try await CLI.run(["transcribe", wav, "--grammar", "/nonexistent.jsgf"])
         #expect(grammar.status == 1 && grammar.stderr == "omi-bridge: /nonexistent.jsgf: cannot read the grammar file\n")
     }
 }
@@ -64,11 +64,11 @@ struct TranscribeCommandTests {
 @Suite("The transcriber section of the configuration file")
 struct TranscriberConfigTests {
     @Test("transcriber.backend as a list is a fallback chain: a dead wyoming server falls back to the command backend")
-    func fallbackChainFromConfig() throws {
+    func fallbackChainFromConfig() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (program, wav) = try commandFixtures(dir, segment: #"{"text": "from the fallback"}"#)
-        let port = try LoopbackTCPServer.deadPort()
+        let port = LoopbackTCPServer.refusedPort
         let config = dir.appendingPathComponent("config.yaml").path
         try """
             transcriber:
@@ -77,7 +77,7 @@ struct TranscriberConfigTests {
               wyoming: {host: 127.0.0.1, port: \(port), language: en, timeout_s: 5}
               command: {program: \(program), timeout_s: 30}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["transcribe", wav, "--config", config, "--json"])
+        let result = try await CLI.run(["transcribe", wav, "--config", config, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"text\":\"from the fallback\""))
         #expect(result.stdout.contains("\"stt_provider\":\"command\""))
@@ -85,7 +85,7 @@ struct TranscriberConfigTests {
         #expect(result.stderr.contains("used command"))
 
         // A flag overrides the file: --backend command alone never tries wyoming.
-        let direct = try CLI.run(["transcribe", wav, "--config", config, "--backend", "command", "--json"])
+        let direct = try await CLI.run(["transcribe", wav, "--config", config, "--backend", "command", "--json"])
         #expect(direct.status == 0 && !direct.stderr.contains("wyoming"), "\(direct.stderr)")
 
         // The same chain with deepgram first: its key from the file, never printed.
@@ -95,7 +95,7 @@ struct TranscriberConfigTests {
               deepgram: {url: "ws://127.0.0.1:\(port)", api_key: dg-secret-key, timeout_s: 5, connect_timeout_s: 2}
               command: {program: \(program)}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let deepgram = try CLI.run(["transcribe", wav, "--config", config, "--json"])
+        let deepgram = try await CLI.run(["transcribe", wav, "--config", config, "--json"])
         #expect(deepgram.status == 0, "\(deepgram.stderr)")
         #expect(deepgram.stdout.contains("\"stt_provider\":\"command\""))
         #expect(deepgram.stderr.contains("deepgram: unreachable"), "\(deepgram.stderr)")
@@ -103,7 +103,7 @@ struct TranscriberConfigTests {
     }
 
     @Test("Every problem in the transcriber section is reported with its path, and the command exits 2")
-    func problemsWithPaths() throws {
+    func problemsWithPaths() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("config.yaml").path
@@ -117,7 +117,7 @@ struct TranscriberConfigTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         // No Deepgram key anywhere: the environment is only PATH and HOME.
         let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin", "HOME": dir.path]
-        let result = try CLI.run(["transcribe", "x.wav", "--config", config], environment: environment)
+        let result = try await CLI.run(["transcribe", "x.wav", "--config", config], environment: environment)
         #expect(result.status == 2)
         for expected in [
             "transcriber.backend: 'deepgrum' is not one of", "transcriber.silence_ms: 20 is outside 100…5000",

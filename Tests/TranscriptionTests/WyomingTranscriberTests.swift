@@ -156,7 +156,7 @@ struct WyomingTranscriberTests {
             let name = "pocketsphinx"
             func transcribe(_ samples: [Int16]) async throws(TranscriberError) -> [RecognizedSpan] { [RecognizedSpan(text: "local")] }
         }
-        let chain = FallbackTranscriber([WyomingTranscriber(options: options(try LoopbackTCPServer.deadPort())), Local()])
+        let chain = FallbackTranscriber([WyomingTranscriber(options: options(LoopbackTCPServer.refusedPort)), Local()])
         let (spans, backend, failures) = try await chain.transcribeReporting([0])
         #expect(spans.map(\.text) == ["local"] && backend == "pocketsphinx")
         #expect(failures.map(\.kind) == [.unreachable])
