@@ -24,19 +24,7 @@ final class AppsSession: Sendable {
         guard apps.apps.contains(where: \.hasWebhook) else { return nil }
         let database: BridgeDatabase
         do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
-        let processor: ProactiveProcessor
-        do {
-            processor = ProactiveProcessor(
-                context: StoreProactiveContext(database: database, name: apps.userName),
-                generator: Self.generator(apps), limiter: try ProactiveLimiter(dailyCap: apps.proactiveDailyCap),
-                stripFourSpaces: apps.stripFourSpaces)
-        } catch {
-            throw CLIFailure("webhooks.proactive_daily_cap: \(error)", exitCode: 2)
-        }
-        var router = AppEventRouter(
-            database: database, userID: apps.uid, processor: processor,
-            delivery: FeedDelivery(database: database, log: log), log: log)
-        router.upstreamChatOverwrite = apps.upstreamChatOverwrite
+        let router = try Self.router(settings, database: database, log: log)
         let client = WebhookClient()
         let breakers = CircuitBreakerRegistry()
         let transcripts = TranscriptTrigger(
@@ -71,6 +59,25 @@ final class AppsSession: Sendable {
         await memories.closeNow()
         await outbox.deliverDue()
         await client.shutdown()
+    }
+
+    /// What the apps' answers go through: chat, the proactive processor (decisions recorded), the feed.
+    static func router(_ settings: BridgeSettings, database: BridgeDatabase, log: @escaping @Sendable (String) -> Void)
+        throws(CLIFailure) -> AppEventRouter
+    {
+        let apps = settings.apps
+        let limiter: ProactiveLimiter
+        do { limiter = try ProactiveLimiter(dailyCap: apps.proactiveDailyCap) } catch {
+            throw CLIFailure("webhooks.proactive_daily_cap: \(error)", exitCode: 2)
+        }
+        let processor = ProactiveProcessor(
+            context: StoreProactiveContext(database: database, name: apps.userName), generator: generator(apps),
+            limiter: limiter, stripFourSpaces: apps.stripFourSpaces)
+        var router = AppEventRouter(
+            database: database, userID: apps.uid, processor: processor,
+            delivery: FeedDelivery(database: database, log: log), log: log)
+        router.upstreamChatOverwrite = apps.upstreamChatOverwrite
+        return router
     }
 
     static func generator(_ apps: AppsSettings) -> any TextGenerator {
