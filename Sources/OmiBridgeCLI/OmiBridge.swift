@@ -11,6 +11,8 @@ struct OmiBridge: AsyncParsableCommand {
         subcommands: [
             EncodeCommand.self, ReplayCommand.self, ScanCommand.self, RunCommand.self, RecordCommand.self,
             SimulateCommand.self, TranscribeCommand.self, BenchBLECommand.self, BenchTranscribeCommand.self,
+            VerifySignatureCommand.self, SignCommand.self, FactsCommand.self, OutboxCommand.self, ExplainCommand.self,
+            ConfigCommand.self,
         ]
     )
 
