@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
         .testTarget(
-            name: "OmiBridgeCLITests", dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting"],
+            name: "OmiBridgeCLITests",
+            dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting", "Store", "OmiApps"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

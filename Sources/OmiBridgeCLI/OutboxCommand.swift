@@ -7,7 +7,7 @@ struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "List pending and dead-letter webhook deliveries; put dead letters back in the queue.",
-        subcommands: [List.self, Replay.self])
+        subcommands: [List.self, Replay.self, OutboxDeliverCommand.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -17,22 +17,22 @@ struct ExplainCommandTests {
     }
 
     @Test("No decisions yet: says so and exits 0")
-    func empty() throws {
+    func empty() async throws {
         let store = try StoreFixture()
         defer { store.remove() }
-        let result = try store.run(["explain"])
+        let result = try await store.run(["explain"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "no decisions yet in \(store.database)\n")
         #expect(
-            try store.run(["explain", "--app", "coach"]).stdout
+            try await store.run(["explain", "--app", "coach"]).stdout
                 == "no decisions yet for app coach in \(store.database)\n")
-        #expect(try store.run(["explain", "--json"]).stdout == "")
-        let bad = try store.run(["explain", "--last", "0"])
+        #expect(try await store.run(["explain", "--json"]).stdout == "")
+        let bad = try await store.run(["explain", "--last", "0"])
         #expect(bad.status == 2 && bad.stderr.contains("--last: 0 is not a positive number"))
     }
 
     @Test("Each decision: time, app, outcome or the gate that stopped it, scopes, values, prompt, output, title/body")
-    func decisions() throws {
+    func decisions() async throws {
         let store = try StoreFixture()
         defer { store.remove() }
         let database = try BridgeDatabase(path: store.database)
@@ -53,7 +53,7 @@ struct ExplainCommandTests {
             in: database)
         try database.decisions.record(appID: "old", outcome: "sent", json: "{\"v\": 0}", now: Self.t0 + 30)
 
-        let text = try store.run(["explain"])
+        let text = try await store.run(["explain"])
         #expect(text.status == 0, "\(text.stderr)")
         let blocks = text.stdout.components(separatedBy: "\n\n")
         #expect(blocks.count == 4, "\(text.stdout)")
@@ -74,10 +74,10 @@ struct ExplainCommandTests {
             sent.contains("  output: Drink water") && sent.contains("  title: Coach")
                 && sent.contains("  body: Drink water"))
 
-        let limited = try store.run(["explain", "--app", "coach", "--last", "1"])
+        let limited = try await store.run(["explain", "--app", "coach", "--last", "1"])
         #expect(limited.stdout.hasPrefix("#2 ") && !limited.stdout.contains("#1 "), "\(limited.stdout)")
 
-        let json = try store.run(["explain", "--json", "--app", "coach"]).stdout.split(separator: "\n")
+        let json = try await store.run(["explain", "--json", "--app", "coach"]).stdout.split(separator: "\n")
         #expect(json.count == 2)
         let newest = try #require(try JSONSerialization.jsonObject(with: Data(json[0].utf8)) as? [String: Any])
         #expect(
@@ -89,7 +89,7 @@ struct ExplainCommandTests {
     }
 
     @Test("config check: a summary of a good file; every problem of a bad one, exit 2")
-    func configCheck() throws {
+    func configCheck() async throws {
         let store = try StoreFixture(
             extra: """
                 user: {uid: u_check}
@@ -101,7 +101,7 @@ struct ExplainCommandTests {
                     external_integration: {triggers_on: memory_creation, webhook_url: "https://coach.example/hook"}
                 """)
         defer { store.remove() }
-        let ok = try store.run(["config", "check"])
+        let ok = try await store.run(["config", "check"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(
             ok.stdout.hasPrefix(
@@ -119,7 +119,7 @@ struct ExplainCommandTests {
         transcriber: {backend: command}
         ble: {colour: blue}
         """.write(toFile: bad, atomically: true, encoding: .utf8)
-        let broken = try CLI.run(["config", "check", "--config", bad])
+        let broken = try await CLI.run(["config", "check", "--config", bad])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("\(bad): ble.colour: unknown key"), "\(broken.stderr)")
         #expect(broken.stderr.contains("\(bad): user.uid: 'has space' is not URL-safe"), "\(broken.stderr)")

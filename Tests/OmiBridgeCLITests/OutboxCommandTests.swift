@@ -8,26 +8,26 @@ import Testing
 @Suite("omi-bridge outbox")
 struct OutboxCommandTests {
     @Test("An empty or missing outbox lists nothing; replaying an unknown id exits 1 naming it")
-    func empty() throws {
+    func empty() async throws {
         let store = try StoreFixture()
         defer { store.remove() }
-        #expect(try store.run(["outbox", "list"]).stdout == "no pending deliveries in \(store.database)\n")
-        #expect(try store.run(["outbox", "list", "--dead"]).stdout == "no dead letters in \(store.database)\n")
-        #expect(try store.run(["outbox", "list", "--json"]).stdout == "")
+        #expect(try await store.run(["outbox", "list"]).stdout == "no pending deliveries in \(store.database)\n")
+        #expect(try await store.run(["outbox", "list", "--dead"]).stdout == "no dead letters in \(store.database)\n")
+        #expect(try await store.run(["outbox", "list", "--json"]).stdout == "")
         _ = try BridgeDatabase(path: store.database)
-        let unknown = try store.run(["outbox", "replay", "99"])
+        let unknown = try await store.run(["outbox", "replay", "99"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "omi-bridge: no delivery with id 99 in \(store.database)\n")
-        #expect(try store.run(["outbox", "replay", "--all-dead"]).stdout == "no dead letters in \(store.database)\n")
+        #expect(try await store.run(["outbox", "replay", "--all-dead"]).stdout == "no dead letters in \(store.database)\n")
         for bad in [["outbox", "replay"], ["outbox", "replay", "1", "--all-dead"]] {
-            let result = try store.run(bad)
+            let result = try await store.run(bad)
             #expect(result.status == 2)
             #expect(result.stderr.contains("give either a delivery id or --all-dead"), "\(result.stderr)")
         }
     }
 
     @Test("list shows pending and dead deliveries without the URL's query; replay moves dead letters back to pending")
-    func listAndReplay() throws {
+    func listAndReplay() async throws {
         let store = try StoreFixture()
         defer { store.remove() }
         let outbox = try BridgeDatabase(path: store.database).outbox
@@ -45,29 +45,29 @@ struct OutboxCommandTests {
         )
         try outbox.markDead(id: other.id, status: nil, error: "connection refused")
 
-        let list = try store.run(["outbox", "list"])
+        let list = try await store.run(["outbox", "list"])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(
             list.stdout == "\(pending.id)  notes  memory_created  attempts 1  next 2025-12-29T09:21:00Z  "
                 + "https://notes.example/hook  last HTTP 503  last error: HTTP 503\n", "\(list.stdout)")
         #expect(!list.stdout.contains("SECRETKEY"))
-        let deadList = try store.run(["outbox", "list", "--dead"])
+        let deadList = try await store.run(["outbox", "list", "--dead"])
         #expect(deadList.stdout.split(separator: "\n").count == 2)
         #expect(deadList.stdout.contains("\(dead.id)  crm  memory_created  attempts 1  created 2025-12-29T09:20:00Z"))
         #expect(deadList.stdout.contains("last HTTP 410  last error: HTTP 410; not retried"))
-        let json = try store.run(["outbox", "list", "--dead", "--json"]).stdout.split(separator: "\n")
+        let json = try await store.run(["outbox", "list", "--dead", "--json"]).stdout.split(separator: "\n")
         let first = try #require(try JSONSerialization.jsonObject(with: Data(json[0].utf8)) as? [String: Any])
         #expect(first["id"] as? Int == Int(dead.id) && first["status"] as? String == "dead")
         #expect(first["last_status"] as? Int == 410 && first["endpoint"] as? String == "https://crm.example/in")
 
-        let notDead = try store.run(["outbox", "replay", "\(pending.id)"])
+        let notDead = try await store.run(["outbox", "replay", "\(pending.id)"])
         #expect(notDead.status == 1)
         #expect(notDead.stderr.contains("delivery \(pending.id) is pending, not a dead letter"))
-        let one = try store.run(["outbox", "replay", "\(dead.id)"])
+        let one = try await store.run(["outbox", "replay", "\(dead.id)"])
         #expect(one.stdout == "replayed \(dead.id) (crm memory_created): pending, due now\n", "\(one.stderr)")
         let item = try #require(try outbox.item(id: dead.id))
         #expect(item.status == .pending && item.attemptCount == 0)
-        let all = try store.run(["outbox", "replay", "--all-dead"])
+        let all = try await store.run(["outbox", "replay", "--all-dead"])
         #expect(all.stdout.hasSuffix("1 dead letters back to pending, due now\n"), "\(all.stdout)")
         #expect(try outbox.deadLetters().isEmpty && outbox.pendingCount() == 3)
     }

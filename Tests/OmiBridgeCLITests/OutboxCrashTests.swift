@@ -1,0 +1,62 @@
+import BridgeTesting
+import Foundation
+import Glibc
+import OmiAudio
+import Synchronization
+import Testing
+
+@Suite("The outbox survives a crash")
+struct OutboxCrashTests {
+    @Test("kill -9 between enqueue and delivery: after a restart the app gets the conversation, one idempotency key")
+    func killNine() async throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The first POST is held (the app is slow) while the bridge is killed; later ones are answered.
+        let gate = DispatchSemaphore(value: 0)
+        let answered = Mutex(0)
+        let server = try LoopbackHTTPServer { _ in
+            if answered.withLock({ $0 += 1; return $0 }) == 1 {
+                gate.wait()
+                return .reset
+            }
+            return .reply(status: 200, body: Array("{}".utf8))
+        }
+        defer {
+            gate.signal()
+            server.stop()
+        }
+        let program = dir.appendingPathComponent("fake-whisper").path
+        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"remember the deck\"}]}'\n"
+            .write(toFile: program, atomically: true, encoding: .utf8)
+        chmod(program, 0o755)
+        let wav = dir.appendingPathComponent("t.wav").path
+        try AudioFile.writeWAV(
+            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let config = dir.appendingPathComponent("config.yaml").path
+        try """
+            user: {uid: u1}
+            storage: {path: bridge.sqlite}
+            transcriber: {backend: command, command: {program: \(program)}}
+            apps:
+              - id: notes
+                name: Notes
+                capabilities: [external_integration]
+                external_integration: {triggers_on: memory_creation, webhook_url: "\(server.baseURL)/memory"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let bridge = try CLI.start(["transcribe", wav, "--config", config], log: dir.appendingPathComponent("run.log").path)
+        #expect(await eventually { server.requests.count == 1 })  // enqueued, and the delivery is on the wire
+        kill(bridge.processIdentifier, SIGKILL)
+        bridge.waitUntilExit()
+        #expect(bridge.terminationReason == .uncaughtSignal)
+
+        let restart = try await CLI.run(["outbox", "deliver", "--config", config])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(restart.stdout.contains("outbox: 0 pending, 0 dead letters"), "\(restart.stdout)")
+        let requests = server.requests
+        #expect(requests.count == 2)
+        let keys = Set(requests.compactMap { $0.headers["x-omi-idempotency-key"] })
+        #expect(keys.count == 1 && requests.allSatisfy { $0.body == requests[0].body })
+        #expect(keys.first?.hasSuffix(":notes") == true)
+    }
+}
