@@ -5,7 +5,7 @@ import Transcription
 
 /// The configured apps for one command run (`transcribe`, `replay --transcribe`): segments are handed over
 /// synchronously and in order to the `transcript_processed` trigger (1 s cadence) and the conversation
-/// lifecycle; at the end the conversation is closed, stored and put in the outbox for `memory_creation` apps,
+/// lifecycle, decoded audio to the `audio_bytes` trigger; at the end the conversation is closed, stored and put in the outbox for `memory_creation` apps,
 /// and the outbox is delivered once (what cannot be delivered yet stays there for `omi-bridge outbox deliver`
 /// or the daemon). Answers go through the `AppEventRouter`: chat, proactive decisions, the feed. Every call and
 /// notification is printed on standard error.
@@ -14,9 +14,15 @@ final class AppsSession: Sendable {
     private let transcripts: TranscriptTrigger
     private let memories: MemoryTrigger
     private let outbox: OutboxDeliverer
+    private let audio: AudioBytesTrigger
     private let feed: AsyncStream<TranscriptSegment>.Continuation
+    private let audioFeed: AsyncStream<[Int16]>.Continuation
     private let pump: Task<Void, Never>
     private let runner: Task<Void, Never>
+    private let audioPump: Task<Void, Never>
+    private let audioRunner: Task<Void, Never>
+    /// Whether any app takes `audio_bytes` (the caller taps the decoded audio only then).
+    let wantsAudio: Bool
 
     /// Nil when no app has a webhook.
     init?(_ settings: BridgeSettings, log: @escaping @Sendable (String) -> Void = AppsSession.stderr) throws(CLIFailure) {
@@ -36,6 +42,17 @@ final class AppsSession: Sendable {
             sink: router, timeoutSeconds: apps.conversationTimeoutSeconds, streamStart: Date())
         outbox = OutboxDeliverer(
             store: database.outbox, apps: apps.apps, uid: apps.uid, client: client, breakers: breakers, sink: router)
+        let audio = AudioBytesTrigger(
+            apps: apps.apps, uid: apps.uid, client: client, sink: router, seconds: apps.audioBytesSeconds,
+            upstreamURLQuirk: apps.audioBytesURLQuirk, breakers: breakers, upstreamBreaker: apps.upstreamAudioBreaker)
+        self.audio = audio
+        wantsAudio = apps.apps.contains { $0.hasWebhook && $0.trigger == .audioBytes }
+        let (chunks, audioFeed) = AsyncStream.makeStream(of: [Int16].self)
+        self.audioFeed = audioFeed
+        audioRunner = Task { await audio.run() }
+        audioPump = Task {
+            for await chunk in chunks { await audio.submit(chunk) }
+        }
         let (segments, feed) = AsyncStream.makeStream(of: TranscriptSegment.self)
         self.client = client
         self.transcripts = transcripts
@@ -51,8 +68,21 @@ final class AppsSession: Sendable {
 
     func submit(_ segment: TranscriptSegment) { feed.yield(segment) }
 
+    /// Decoded audio for `audio_bytes` apps, in order (called on the transcription stage's thread).
+    func submitAudio(_ samples: UnsafeBufferPointer<Int16>) { audioFeed.yield(Array(samples)) }
+
+    /// The tap to give the transcription stage: nil when no app takes audio.
+    var audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)? {
+        guard wantsAudio else { return nil }
+        return { @Sendable [self] samples in submitAudio(samples) }
+    }
+
     func finish() async {
         feed.finish()
+        audioFeed.finish()
+        await audioPump.value
+        await audio.finish()
+        await audioRunner.value
         await pump.value
         await transcripts.finish()
         await runner.value

@@ -108,7 +108,7 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             result = try await CaptureTranscription.run(
                 capture, transcriber: transcriber, lossMode: lossMode, endpointing: settings.endpointing,
-                filter: settings.filter
+                filter: settings.filter, audioTap: apps?.audioTap
             ) { segment in
                 if !json { print(TranscribeCommand.render(segment, json: false)) }
                 apps?.submit(segment)

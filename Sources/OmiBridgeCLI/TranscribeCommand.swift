@@ -30,7 +30,8 @@ struct TranscribeCommand: AsyncParsableCommand {
         let result: CaptureTranscription.Result
         do {
             result = try await CaptureTranscription.run(
-                capture, transcriber: transcriber, endpointing: settings.endpointing, filter: settings.filter
+                capture, transcriber: transcriber, endpointing: settings.endpointing, filter: settings.filter,
+                audioTap: apps?.audioTap
             ) { segment in
                 print(Self.render(segment, json: json))
                 apps?.submit(segment)

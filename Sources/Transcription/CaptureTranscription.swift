@@ -13,12 +13,14 @@ public enum CaptureTranscription {
         _ capture: OmiCapture, transcriber: any Transcriber, lossMode: LossMode = .conceal,
         endpointing: EndpointerConfiguration = EndpointerConfiguration(),
         filter: HallucinationFilter = HallucinationFilter(),
+        audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)? = nil,
         onSegment: @Sendable (TranscriptSegment) -> Void = { _ in }
     ) async throws(AudioSetupError) -> Result {
         let pipeline = try AudioPipeline(
             configuration: DecoderConfiguration(codec: capture.codec, mtu: capture.mtu, lossMode: lossMode),
             outputPolicy: .waitWhenFull)
-        let stage = TranscriptionStage(transcriber: transcriber, configuration: endpointing, filter: filter)
+        let stage = TranscriptionStage(
+            transcriber: transcriber, configuration: endpointing, filter: filter, audioTap: audioTap)
         stage.attach(pipeline)
         pipeline.start()
         CaptureReplay.feed(capture.records, into: pipeline)

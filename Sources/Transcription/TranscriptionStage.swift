@@ -17,6 +17,7 @@ public final class TranscriptionStage: Sendable {
     private let configuration: EndpointerConfiguration
     private let silence = Atomic<Int64>(0)
     private let drained = DispatchSemaphore(value: 0)
+    private let audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)?
 
     /// When one utterance passed each point, on the monotonic clock: what the latency benchmark and metrics read.
     public struct Timing: Sendable {
@@ -38,9 +39,11 @@ public final class TranscriptionStage: Sendable {
 
     public init(
         transcriber: any Transcriber, configuration: EndpointerConfiguration = EndpointerConfiguration(),
-        filter: HallucinationFilter = HallucinationFilter(), timing: (@Sendable (Timing) -> Void)? = nil
+        filter: HallucinationFilter = HallucinationFilter(), timing: (@Sendable (Timing) -> Void)? = nil,
+        audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)? = nil
     ) {
         self.configuration = configuration
+        self.audioTap = audioTap
         (segments, segmentSink) = AsyncStream.makeStream(of: TranscriptSegment.self)
         (problems, problemSink) = AsyncStream.makeStream(of: String.self)
         let (queue, queueSink) = AsyncStream.makeStream(of: (utterance: Utterance, decided: ContinuousClock.Instant).self)
@@ -120,6 +123,7 @@ public final class TranscriptionStage: Sendable {
             let n = pipeline.pcm.read(into: UnsafeMutableBufferPointer(rebasing: chunk[..<min(limit, chunk.count)]))
             if n > 0 {
                 decoded += Int64(n)
+                audioTap?(UnsafeBufferPointer(rebasing: chunk[..<n]))
                 emit(endpointer.feed(UnsafeBufferPointer(rebasing: chunk[..<n])))
             } else if pipeline.pcm.isClosed && pipeline.pcm.count == 0 {
                 if let b = pendingBreak ?? pipeline.discontinuities.read() { emit(endpointer.skip(b.missingSamples)) }

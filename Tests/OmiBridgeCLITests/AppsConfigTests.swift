@@ -76,6 +76,7 @@ struct AppsConfigTests {
         try """
             user: {uid: u_7Kq2, name: Alex, facts: [unused here]}
             storage: {path: bridge.sqlite}
+            webhooks: {audio_bytes_seconds: 1}
             transcriber: {backend: command, command: {program: \(program)}}
             apps:
               - id: app_123
@@ -87,6 +88,10 @@ struct AppsConfigTests {
                 name: Notes
                 capabilities: [external_integration]
                 external_integration: {triggers_on: memory_creation, webhook_url: "\(server.baseURL)/memory"}
+              - id: recorder
+                name: Recorder
+                capabilities: [external_integration]
+                external_integration: {triggers_on: audio_bytes, webhook_url: "\(server.baseURL)/audio"}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let result = try await CLI.run(["transcribe", wav, "--config", config])
         #expect(result.status == 0, "\(result.stderr)")
@@ -100,6 +105,13 @@ struct AppsConfigTests {
         #expect(key == "\(body["id"] as? String ?? "?"):notes")
         #expect((body["transcript_segments"] as? [[String: Any]])?.first?["text"] as? String == "Can you send me the deck by Friday?")
         #expect(result.stderr.contains("notification app.message: Notes: Saved to your notes"))
+        // 2.5 s of audio in 1 s chunks: two chunks of just over 32,000 bytes, the rest under a chunk stays.
+        let audio = server.requests.filter { $0.path == "/audio" }
+        #expect(audio.count == 2, "\(audio.map(\.body.count))")
+        #expect(audio.allSatisfy {
+            $0.target == "/audio?sample_rate=16000&uid=u_7Kq2" && $0.headers["content-type"] == "application/octet-stream"
+                && $0.body.count > 32_000 && $0.body.count % 2 == 0
+        })
     }
 
     @Test("Broken manifests and app settings are reported with the entry, the file, the field and the reason")
