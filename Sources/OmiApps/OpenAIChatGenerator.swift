@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Transcription
 
 /// A `TextGenerator` on any OpenAI-compatible `/v1/chat/completions` server (OpenAI, Ollama, llama.cpp's
 /// server, vLLM): the prompt goes as one user message (omi-contract §4 step 8) and the reply is
@@ -63,11 +64,11 @@ public struct OpenAIChatGenerator: TextGenerator {
         do {
             let (seconds, attoseconds) = options.timeout.components
             let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            (status, body) = try await Self.withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
+            (status, body) = try await withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
                 let response = try await client.execute(request, deadline: deadline)
                 return (response.status.code, try await response.body.collect(upTo: 10 << 20))
             }
-        } catch is DeadlinePassed {
+        } catch is TimedOut {
             throw TextGeneratorError(.timeout, "\(url): no answer within \(options.timeout)")
         } catch {
             throw classify(error, url: url)
@@ -126,21 +127,4 @@ public struct OpenAIChatGenerator: TextGenerator {
     }
 
     static func snippet(_ text: String) -> String { String(text.prefix(200)).replacingOccurrences(of: "\n", with: " ") }
-
-    private struct DeadlinePassed: Error {}
-
-    /// Our own deadline over the whole exchange: whichever finishes first wins and the other is cancelled.
-    private static func withTimeout<T: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw DeadlinePassed()
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
-    }
 }

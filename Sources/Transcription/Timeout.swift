@@ -1,9 +1,12 @@
 /// Thrown by `withTimeout` when the deadline passes first.
-struct TimedOut: Error {}
+public struct TimedOut: Error {
+    public init() {}
+}
 
 /// Runs `body` under our own deadline: whichever finishes first wins and the other is cancelled (which cancels a
-/// request in flight). Network backends use it to bound a whole exchange, not just its connect.
-func withTimeout<T: Sendable>(
+/// request in flight). Network clients (transcribers, text generators) use it to bound a whole exchange, not just
+/// its connect.
+public func withTimeout<T: Sendable>(
     _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in

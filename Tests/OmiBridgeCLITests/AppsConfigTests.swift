@@ -13,13 +13,7 @@ struct AppsConfigTests {
             .reply(status: 200, body: Array(#"{"message": "Noted, thanks for the update."}"#.utf8))
         }
         defer { server.stop() }
-        let program = dir.appendingPathComponent("fake-whisper").path
-        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"send the deck by friday\"}]}'\n"
-            .write(toFile: program, atomically: true, encoding: .utf8)
-        chmod(program, 0o755)
-        let wav = dir.appendingPathComponent("t.wav").path
-        try AudioFile.writeWAV(
-            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let (program, wav) = try commandFixtures(dir, segment: #"{"text": "send the deck by friday"}"#)
         try """
             {"id": "from_file", "name": "File App", "capabilities": ["external_integration"],
              "external_integration": {"triggers_on": "transcript_processed", "webhook_url": "\(server.baseURL)/file?k=1"}}
@@ -65,13 +59,7 @@ struct AppsConfigTests {
                 : .reply(status: 200, body: Array(#"{"message": "Saved to your notes"}"#.utf8))
         }
         defer { server.stop() }
-        let program = dir.appendingPathComponent("fake-whisper").path
-        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"Can you send me the deck by Friday?\"}]}'\n"
-            .write(toFile: program, atomically: true, encoding: .utf8)
-        chmod(program, 0o755)
-        let wav = dir.appendingPathComponent("t.wav").path
-        try AudioFile.writeWAV(
-            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let (program, wav) = try commandFixtures(dir, segment: #"{"text": "Can you send me the deck by Friday?"}"#)
         let config = dir.appendingPathComponent("config.yaml").path
         try """
             user: {uid: u_7Kq2, name: Alex, facts: [unused here]}

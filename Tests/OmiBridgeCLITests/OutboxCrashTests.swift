@@ -25,13 +25,7 @@ struct OutboxCrashTests {
             gate.signal()
             server.stop()
         }
-        let program = dir.appendingPathComponent("fake-whisper").path
-        try "#!/bin/sh\necho '{\"segments\": [{\"text\": \"remember the deck\"}]}'\n"
-            .write(toFile: program, atomically: true, encoding: .utf8)
-        chmod(program, 0o755)
-        let wav = dir.appendingPathComponent("t.wav").path
-        try AudioFile.writeWAV(
-            [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)
+        let (program, wav) = try commandFixtures(dir, segment: #"{"text": "remember the deck"}"#)
         let config = dir.appendingPathComponent("config.yaml").path
         try """
             user: {uid: u1}

@@ -131,7 +131,7 @@ struct TranscriberConfigTests {
 }
 
 /// A program that answers every utterance with `segment` (JSON), and a WAV holding one tone utterance.
-private func commandFixtures(_ dir: URL, segment: String) throws -> (program: String, wav: String) {
+func commandFixtures(_ dir: URL, segment: String) throws -> (program: String, wav: String) {
     let program = dir.appendingPathComponent("fake-whisper").path
     try "#!/bin/sh\necho '{\"segments\": [\(segment)]}'\n".write(toFile: program, atomically: true, encoding: .utf8)
     chmod(program, 0o755)
