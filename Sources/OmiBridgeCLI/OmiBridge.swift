@@ -11,6 +11,7 @@ struct OmiBridge: AsyncParsableCommand {
         subcommands: [
             EncodeCommand.self, ReplayCommand.self, ScanCommand.self, RunCommand.self, RecordCommand.self,
             SimulateCommand.self, TranscribeCommand.self, BenchBLECommand.self, BenchTranscribeCommand.self,
+            BenchWebhooksCommand.self,
         ]
     )
 
