@@ -362,7 +362,7 @@ final class CountingSink: AppEventSink {
         if case .success(let answer) = call.result, answer.status == 200 { return }
         failed.add(1, ordering: .relaxed)
     }
-    func appMessage(app: AppManifest, text: String, conversationID: String?) async {}
+    func appMessage(app: AppManifest, text: String, conversationID: String?, alongsideNotification: Bool) async {}
     func proactiveRequested(app: AppManifest, notification: [UInt8]) async {}
     func storeFailed(_ message: String) async {}
 }
