@@ -23,9 +23,11 @@ public struct WebhookCall: Sendable {
 }
 
 /// `transcript_processed` (omi-contract §3.2): finalized segments are batched and POSTed at most once per
-/// `interval` (1 s), only when something is new, to every app with that trigger. Each app has its own ordered
-/// queue, so a slow app never delays the others (`global_sequential_queue` off, omi-contract §8). The cadence
-/// runs on an injected clock.
+/// `interval` (1 s), only when something is new, to every app with that trigger. The limit is kept on the
+/// leading edge: a segment after a quiet second goes out at once, and what comes within the next `interval`
+/// waits for it to pass and goes out as one batch (upstream flushes on a fixed 1 s tick, which adds 0–1 s to
+/// every segment). Each app has its own ordered queue, so a slow app never delays the others
+/// (`global_sequential_queue` off, omi-contract §8). The interval runs on an injected clock.
 public actor TranscriptTrigger {
     public let apps: [AppManifest]
     private let uid: String
@@ -38,6 +40,9 @@ public actor TranscriptTrigger {
     private let now: @Sendable () -> Date
     private let upstreamBreakerJSON: Bool
     private var pending: [TranscriptSegment] = []
+    /// The cadence task, waiting for the first segment after a quiet interval.
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var finished = false
     private var queues: [String: AsyncStream<[TranscriptSegment]>.Continuation] = [:]
     private var streams: [String: AsyncStream<[TranscriptSegment]>] = [:]
     /// Batches handed to the app queues so far.
@@ -71,7 +76,17 @@ public actor TranscriptTrigger {
     }
 
     /// A finalized segment, sent with the next batch.
-    public func submit(_ segment: TranscriptSegment) { pending.append(segment) }
+    public func submit(_ segment: TranscriptSegment) {
+        pending.append(segment)
+        waiter?.resume()
+        waiter = nil
+    }
+
+    /// Returns once something is pending (or the trigger is finished).
+    private func somethingPending() async {
+        guard pending.isEmpty, !finished else { return }
+        await withCheckedContinuation { waiter = $0 }
+    }
 
     /// Runs the cadence and every app's queue until `finish()`: what the composition root runs as a service.
     public func run() async {
@@ -86,8 +101,9 @@ public actor TranscriptTrigger {
             }
             group.addTask { [self] in
                 while true {
+                    await somethingPending()
+                    guard await flush() else { return false }  // finished, nothing left
                     do { try await clock.sleep(for: interval) } catch { return false }
-                    await flush()
                 }
             }
             // The queues end after `finish()`; then the cadence has nothing left to feed.
@@ -113,6 +129,9 @@ public actor TranscriptTrigger {
     /// Sends what is pending, then lets every queue drain and `run()` return.
     public func finish() {
         flush()
+        finished = true
+        waiter?.resume()
+        waiter = nil
         for continuation in queues.values { continuation.finish() }
     }
 

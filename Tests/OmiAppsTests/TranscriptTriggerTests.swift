@@ -32,7 +32,7 @@ private func texts(_ request: LoopbackHTTPServer.Request) -> [String] {
 
 @Suite("transcript_processed trigger: cadence, per-app queues, answers, hostile receivers")
 struct TranscriptTriggerTests {
-    @Test("Segments are batched once per tick of the injected clock, only when something is new")
+    @Test("At most one POST per second on the injected clock: the first segment at once, the next ones batched")
     func cadence() async throws {
         let server = try LoopbackHTTPServer { _ in .reply(status: 200, body: Array("{}".utf8)) }
         defer { server.stop() }
@@ -42,24 +42,28 @@ struct TranscriptTriggerTests {
         let trigger = TranscriptTrigger(
             apps: [app(server.baseURL + "/hook")], uid: "u1", sessionID: "s1", client: client, sink: sink, clock: clock)
         let running = Task { await trigger.run() }
+        // After a quiet spell, a segment goes out at once (no tick to wait for).
         await trigger.submit(segment("one", at: 0))
-        await trigger.submit(segment("two", at: 1))
-        #expect(await eventually { clock.sleeperCount == 1 })
-        clock.advance(by: .milliseconds(999))
-        #expect(await trigger.batchesQueued == 0)  // not before the second is up
-        clock.advance(by: .milliseconds(1))
         #expect(await eventually { server.requests.count == 1 })
-        #expect(texts(server.requests[0]) == ["one", "two"])
-        // A tick with nothing new sends nothing.
+        #expect(texts(server.requests[0]) == ["one"])
+        // Within the next second, segments wait for it to pass and go out together.
         #expect(await eventually { clock.sleeperCount == 1 })
-        clock.advance(by: .seconds(1))
-        #expect(await eventually { clock.sleeperCount == 1 })
-        #expect(await trigger.batchesQueued == 1)
+        await trigger.submit(segment("two", at: 1))
         await trigger.submit(segment("three", at: 2))
-        clock.advance(by: .seconds(1))
+        clock.advance(by: .milliseconds(999))
+        #expect(await trigger.batchesQueued == 1)
+        clock.advance(by: .milliseconds(1))
         #expect(await eventually { server.requests.count == 2 })
-        #expect(texts(server.requests[1]) == ["three"])
-        #expect(clock.asked.allSatisfy { $0 == .seconds(1) })
+        #expect(texts(server.requests[1]) == ["two", "three"])
+        // A second with nothing new sends nothing; the next segment after it goes out at once.
+        #expect(await eventually { clock.sleeperCount == 1 })
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { clock.sleeperCount == 0 })  // idle: waiting for a segment, not for the clock
+        #expect(await trigger.batchesQueued == 2)
+        await trigger.submit(segment("four", at: 9))
+        #expect(await eventually { server.requests.count == 3 })
+        #expect(texts(server.requests[2]) == ["four"])
+        #expect(clock.asked.allSatisfy { $0 == .seconds(1) } && clock.asked.count == 3)
         await trigger.finish()
         await running.value
         await client.shutdown()
