@@ -87,6 +87,15 @@ struct APIKeysCommandTests {
         #expect(!text.contains(key.dropFirst(4)), "the key was logged")
     }
 
+    @Test("serve refuses a server.listen that is not HOST:PORT (exit 2, naming the key)")
+    func badListen() async throws {
+        let store = try StoreFixture(extra: "server: {listen: \"nope\"}\n")
+        defer { store.remove() }
+        let result = try await store.run(["serve"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("server.listen: 'nope' is not HOST:PORT"), "\(result.stderr)")
+    }
+
     private func get(_ url: String, key: String?) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: try #require(URL(string: url)))
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
