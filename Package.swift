@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -53,13 +54,26 @@ let package = Package(
             ],
             swiftSettings: strict),
         // SQLite through GRDB: conversations (FTS5), facts, chat, the webhook outbox, the notification feed.
-        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(
+            name: "Store",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         // Omi apps: manifests, webhooks exactly as the Omi backend sends them, proactive notifications.
         .target(
             name: "OmiApps",
             dependencies: [
                 "Transcription", "Store", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        // The local HTTP API (Hummingbird): bearer keys, the bridge-native error envelope, facts and decisions.
+        .target(
+            name: "BridgeServer",
+            dependencies: [
+                "OmiApps", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
@@ -73,10 +87,9 @@ let package = Package(
             name: "OmiBridgeCLI",
             dependencies: [
                 "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription", "OmiApps", "Store",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
+                "BridgeServer", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -94,7 +107,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(
+            name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "BridgeServerTests",
+            dependencies: [
+                "BridgeServer", "Store", "OmiApps", "BridgeTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.

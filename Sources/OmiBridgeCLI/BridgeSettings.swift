@@ -15,6 +15,9 @@ struct BridgeSettings {
     var apps = AppsSettings()
     /// The SQLite database (`storage.path`): conversations, facts, chat, the outbox, the feed, decisions.
     var storagePath = BridgeSettings.defaultStoragePath
+    /// Where `omi-bridge serve` listens (`server.listen: "127.0.0.1:8765"`); loopback unless configured otherwise.
+    var serverHost = "127.0.0.1"
+    var serverPort = 8765
 
     /// `$XDG_STATE_HOME/omi-bridge/bridge.sqlite` (or `~/.local/state/…`).
     static var defaultStoragePath: String {
@@ -49,9 +52,9 @@ struct BridgeSettings {
         }
         for (section, value) in top {
             switch section {
-            case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator": break
+            case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator", "server": break
             case "apps": continue  // after `webhooks`, whose defaults the manifests take
-            default: continue  // other sections belong to later stages (notifications, server)
+            default: continue  // other sections belong to later stages (notifications)
             }
             guard let keys = values.mapping(value, section) else { continue }
             switch section {
@@ -85,6 +88,13 @@ struct BridgeSettings {
                         let directory = (file as NSString).deletingLastPathComponent as NSString
                         settings.storagePath = v.hasPrefix("/") ? v : directory.appendingPathComponent(v)
                     }
+                case ("server", "listen"):
+                    if let v = values.string(raw, at, { Self.hostPort($0) == nil ? "not HOST:PORT like 127.0.0.1:8765" : nil }),
+                        let (host, port) = Self.hostPort(v)
+                    {
+                        settings.serverHost = host
+                        settings.serverPort = port
+                    }
                 case ("audio", "loss_mode"):
                     if let v = values.choice(raw, at, LossMode.self, "conceal, drop") { settings.lossMode = v }
                 default: values.unknown(at)
@@ -96,5 +106,15 @@ struct BridgeSettings {
             throw CLIFailure(values.problems.sorted().map { "\(file): \($0)" }.joined(separator: "\n"), exitCode: 2)
         }
         return settings
+    }
+
+    /// `HOST:PORT` (`[v6]:PORT` for IPv6) with a port from 0 to 65535, or nil.
+    static func hostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(" ") else { return nil }
+        return (host, port)
     }
 }

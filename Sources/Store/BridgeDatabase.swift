@@ -62,7 +62,7 @@ public struct BridgeDatabase: Sendable {
         }
     }
 
-    /// The identifiers of the migrations applied to this database, in order (`["v1"]`).
+    /// The identifiers of the migrations applied to this database, in order (`["v1", "v2"]`).
     public func appliedMigrations() throws(StoreError) -> [String] {
         try read("listing the applied migrations") { db in try StoreMigrations.migrator.appliedMigrations(db) }
     }

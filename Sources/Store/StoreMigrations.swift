@@ -13,6 +13,9 @@ enum StoreMigrations {
             try createFeed(db)
             try createDecisions(db)
         }
+        migrator.registerMigration("v2") { db in
+            try createAPIKeys(db)
+        }
         return migrator
     }
 
@@ -123,5 +126,17 @@ enum StoreMigrations {
             t.column("record", .text).notNull()
         }
         try db.create(index: "decisions_by_app", on: "decisions", columns: ["app_id", "id"])
+    }
+
+    /// Bearer keys for the local HTTP API (``APIKeyStore``): only the SHA-256 of a key is kept, never the key.
+    private static func createAPIKeys(_ db: Database) throws {
+        try db.create(table: "api_keys") { t in
+            t.primaryKey("id", .text)
+            t.column("name", .text).notNull()
+            t.column("role", .text).notNull().check { ["admin", "member"].contains($0) }
+            t.column("hash", .text).notNull().unique()
+            t.column("created_at", .double).notNull()
+            t.column("revoked_at", .double)
+        }
     }
 }

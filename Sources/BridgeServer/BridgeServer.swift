@@ -1,0 +1,62 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+public import Store
+
+/// Where the API listens. Loopback by default: the API is for the user's own machine, and anything wider is a
+/// deliberate choice in the config (`server.listen`) or on the command line.
+public struct BridgeServerConfiguration: Sendable, Equatable {
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8765
+
+    public var host: String
+    /// 0 picks a free port (tests); the bound port is reported to `onServerRunning`.
+    public var port: Int
+
+    public init(host: String = BridgeServerConfiguration.defaultHost, port: Int = BridgeServerConfiguration.defaultPort) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The bridge's local HTTP API: the router with its middleware (error envelope, bearer keys) and the
+/// Hummingbird application serving it.
+///
+/// ```swift
+/// let app = BridgeServer.makeApplication(database: database, configuration: .init(port: 8765))
+/// try await app.runService()  // until SIGINT/SIGTERM
+/// ```
+public enum BridgeServer {
+    /// The router: `GET /healthz` without a key; everything else behind ``BearerAuthMiddleware``.
+    /// `now` stamps created rows (facts), so tests can fix the clock.
+    public static func makeRouter(
+        database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }
+    ) -> Router<BridgeRequestContext> {
+        let router = Router(context: BridgeRequestContext.self)
+        // Order matters: the envelope middleware must wrap authentication, and both must precede the routes.
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: BearerAuthMiddleware(keys: database.apiKeys))
+        router.get("/healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
+        FactsRoutes(facts: database.facts, now: now).register(on: router.group("/v1/facts"))
+        DecisionsRoutes(decisions: database.decisions).register(on: router.group("/v1/decisions"))
+        APIKeysRoutes(keys: database.apiKeys).register(on: router.group("/v1/api-keys"))
+        return router
+    }
+
+    /// The application serving ``makeRouter(database:now:)`` on `configuration`'s address. Run it with
+    /// `run()` inside a service group, or `runService()` to stop on SIGINT/SIGTERM.
+    public static func makeApplication(
+        database: BridgeDatabase,
+        configuration: BridgeServerConfiguration = .init(),
+        logger: Logger? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) -> Application<RouterResponder<BridgeRequestContext>> {
+        Application(
+            router: makeRouter(database: database, now: now),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "omi-bridge"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger ?? Logger(label: "omi-bridge.server"))
+    }
+}
