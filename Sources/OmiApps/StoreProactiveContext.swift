@@ -2,26 +2,36 @@ public import Foundation
 public import Store
 
 /// `ProactiveContext` over the store (omi-contract §4 step 6): the configured name, facts (learned, then
-/// user-entered, locked ones left out, at most 1000), past conversations found by full-text search on the
-/// question and the filters, and the last 10 messages with the app.
+/// user-entered — the configuration file's `user.facts` and those added through the CLI or the API — locked ones
+/// left out, at most 1000), past conversations found by full-text search on the question and the filters, and
+/// the last 10 messages with the app.
 public struct StoreProactiveContext: ProactiveContext {
     public let database: BridgeDatabase
     public let name: String
+    /// `user.facts` from the configuration file: user-entered, after those in the store.
+    public let configuredFacts: [String]
 
-    public init(database: BridgeDatabase, name: String) {
+    public init(database: BridgeDatabase, name: String, configuredFacts: [String] = []) {
         self.database = database
         self.name = name
+        self.configuredFacts = configuredFacts
     }
 
     public func userName(userID: String) async -> String { name }
 
     public func factsText(userID: String) async -> String {
-        guard let facts = try? database.facts.list(includeLocked: false).prefix(1000), !facts.isEmpty else { return "" }
+        let stored = (try? database.facts.list(includeLocked: false)) ?? []
+        let learned = stored.filter { $0.source == .learned }.map { "- " + $0.text }
+        let entered = (stored.filter { $0.source == .user }.map(\.text) + configuredFacts).map { "- " + $0 }
+        let kept = Array((learned + entered).prefix(1000))
+        guard !kept.isEmpty else { return "" }
+        let learnedKept = kept.prefix(learned.count)
+        let enteredKept = kept.dropFirst(learned.count)
         var blocks: [String] = []
-        let learned = facts.filter { $0.source == .learned }.map { "- " + $0.text }
-        let entered = facts.filter { $0.source == .user }.map { "- " + $0.text }
-        if !learned.isEmpty { blocks.append("Facts about \(name) learned from conversations:\n" + learned.joined(separator: "\n")) }
-        if !entered.isEmpty { blocks.append("Facts \(name) shared:\n" + entered.joined(separator: "\n")) }
+        if !learnedKept.isEmpty {
+            blocks.append("Facts about \(name) learned from conversations:\n" + learnedKept.joined(separator: "\n"))
+        }
+        if !enteredKept.isEmpty { blocks.append("Facts \(name) shared:\n" + enteredKept.joined(separator: "\n")) }
         return blocks.joined(separator: "\n\n")
     }
 

@@ -101,7 +101,8 @@ final class AppsSession: Sendable {
             throw CLIFailure("webhooks.proactive_daily_cap: \(error)", exitCode: 2)
         }
         let processor = ProactiveProcessor(
-            context: StoreProactiveContext(database: database, name: apps.userName), generator: generator(apps),
+            context: StoreProactiveContext(database: database, name: apps.userName, configuredFacts: apps.facts),
+            generator: generator(apps),
             limiter: limiter, stripFourSpaces: apps.stripFourSpaces)
         var router = AppEventRouter(
             database: database, userID: apps.uid, processor: processor,
@@ -111,7 +112,7 @@ final class AppsSession: Sendable {
     }
 
     static func generator(_ apps: AppsSettings) -> any TextGenerator {
-        guard apps.generatorBackend == "openai", let url = apps.generatorURL else { return PreviewTextGenerator() }
+        guard apps.generatorBackend == "openai-chat", let url = apps.generatorURL else { return PreviewTextGenerator() }
         return OpenAIChatGenerator(
             options: .init(baseURL: url, model: apps.generatorModel, apiKey: apps.generatorKey.value, timeout: apps.generatorTimeout))
     }

@@ -18,7 +18,7 @@ struct AppsSettings {
     var proactiveDailyCap = 9
     var stripFourSpaces = true
     var upstreamChatOverwrite = false
-    /// `generator.backend`: `preview` (offline, the default) or `openai` (any /v1/chat/completions server).
+    /// `generator.backend`: `preview` (offline, the default) or `openai-chat` (any /v1/chat/completions server).
     var generatorBackend = "preview"
     var generatorURL: String?
     var generatorModel = "llama3.2"
@@ -73,7 +73,8 @@ struct AppsSettings {
             let at = "generator.\(key)"
             switch key {
             case "backend":
-                if let v = values.string(raw, at, { ["preview", "openai"].contains($0) ? nil : "not one of preview, openai" }) {
+                let backends = ["preview", "openai-chat"]
+                if let v = values.string(raw, at, { backends.contains($0) ? nil : "not one of preview, openai-chat" }) {
                     generatorBackend = v
                 }
             case "url": generatorURL = values.string(raw, at, TranscriberSettings.urlCheck(["http", "https"]))
@@ -84,8 +85,8 @@ struct AppsSettings {
             default: values.unknown(at)
             }
         }
-        if generatorBackend == "openai", generatorURL == nil {
-            values.problem("generator.url", "required when generator.backend is openai")
+        if generatorBackend == "openai-chat", generatorURL == nil {
+            values.problem("generator.url", "required when generator.backend is openai-chat")
         }
     }
 

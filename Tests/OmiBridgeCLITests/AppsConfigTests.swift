@@ -62,7 +62,7 @@ struct AppsConfigTests {
         let (program, wav) = try commandFixtures(dir, segment: #"{"text": "Can you send me the deck by Friday?"}"#)
         let config = dir.appendingPathComponent("config.yaml").path
         try """
-            user: {uid: u_7Kq2, name: Alex, facts: [unused here]}
+            user: {uid: u_7Kq2, name: Alex, facts: [Works on the deck team]}
             storage: {path: bridge.sqlite}
             webhooks: {audio_bytes_seconds: 1}
             transcriber: {backend: command, command: {program: \(program)}}
@@ -85,6 +85,7 @@ struct AppsConfigTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("proactive app_123: sent"), "\(result.stderr)")
         #expect(result.stderr.contains("notification app.proactive: Meeting Coach says: [preview — no model configured] You coach Alex."))
+        #expect(result.stderr.contains("Facts Alex shared:\n- Works on the deck team"))  // user.facts fill {{user_facts}}
         let memory = try #require(server.requests.first { $0.path == "/memory" })
         #expect(memory.target == "/memory?uid=u_7Kq2")
         let key = try #require(memory.headers["x-omi-idempotency-key"])
