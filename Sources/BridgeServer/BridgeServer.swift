@@ -29,13 +29,15 @@ public struct BridgeServerConfiguration: Sendable, Equatable {
 public enum BridgeServer {
     /// The router: `GET /healthz` without a key; everything else behind ``BearerAuthMiddleware``.
     /// `now` stamps created rows (facts), so tests can fix the clock.
+    /// `direct`: the Omi-compatible direct-notification route (omi-contract §5), which takes apps' own keys.
     public static func makeRouter(
-        database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }
+        database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         // Order matters: the envelope middleware must wrap authentication, and both must precede the routes.
         router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: BearerAuthMiddleware(keys: database.apiKeys))
+        router.add(middleware: BearerAuthMiddleware(keys: database.apiKeys, publicPrefixes: [DirectNotificationRoute.path]))
+        if let direct { DirectNotificationRoute(direct: direct, keys: database.appKeys, now: now).register(on: router) }
         router.get("/healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
         FactsRoutes(facts: database.facts, now: now).register(on: router.group("/v1/facts"))
         DecisionsRoutes(decisions: database.decisions).register(on: router.group("/v1/decisions"))
@@ -49,11 +51,11 @@ public enum BridgeServer {
         database: BridgeDatabase,
         configuration: BridgeServerConfiguration = .init(),
         logger: Logger? = nil,
-        now: @escaping @Sendable () -> Date = { Date() },
+        now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> Application<RouterResponder<BridgeRequestContext>> {
         Application(
-            router: makeRouter(database: database, now: now),
+            router: makeRouter(database: database, now: now, direct: direct),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "omi-bridge"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -12,16 +12,22 @@ public struct BearerAuthMiddleware: RouterMiddleware {
     private let keys: APIKeyStore
     /// Paths served without a key, any method.
     private let publicPaths: Set<String>
+    /// Path prefixes that authenticate by their own scheme (the Omi-compatible routes take apps' keys).
+    private let publicPrefixes: [String]
 
-    public init(keys: APIKeyStore, publicPaths: Set<String> = ["/healthz"]) {
+    public init(keys: APIKeyStore, publicPaths: Set<String> = ["/healthz"], publicPrefixes: [String] = []) {
         self.keys = keys
         self.publicPaths = publicPaths
+        self.publicPrefixes = publicPrefixes
     }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        let path = request.uri.path
+        if publicPaths.contains(path) || publicPrefixes.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
         guard let key = Self.bearerToken(request.headers[.authorization]),
             let record = try keys.verify(key)
         else { throw APIError.unauthorized }

@@ -1,5 +1,6 @@
 import BlueZ
 import Foundation
+import OmiApps
 import OmiAudio
 import Yams
 
@@ -18,6 +19,8 @@ struct BridgeSettings {
     /// Where `omi-bridge serve` listens (`server.listen: "127.0.0.1:8765"`); loopback unless configured otherwise.
     var serverHost = "127.0.0.1"
     var serverPort = 8765
+    /// `server.direct_rate_limit_mode` (omi-contract §5): `upstream` (9 an hour, as the Omi backend) or `corrected`.
+    var directRateLimitMode = DirectNotificationLimiter.Mode.upstream
 
     /// `$XDG_STATE_HOME/omi-bridge/bridge.sqlite` (or `~/.local/state/…`).
     static var defaultStoragePath: String {
@@ -94,6 +97,10 @@ struct BridgeSettings {
                     {
                         settings.serverHost = host
                         settings.serverPort = port
+                    }
+                case ("server", "direct_rate_limit_mode"):
+                    if let v = values.choice(raw, at, DirectNotificationLimiter.Mode.self, "upstream, corrected") {
+                        settings.directRateLimitMode = v
                     }
                 case ("audio", "loss_mode"):
                     if let v = values.choice(raw, at, LossMode.self, "conceal, drop") { settings.lossMode = v }

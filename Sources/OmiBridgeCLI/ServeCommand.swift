@@ -2,13 +2,14 @@ import ArgumentParser
 import BridgeServer
 import Foundation
 import Logging
+import OmiApps
 import Store
 
 /// `omi-bridge serve`: the local HTTP API on the configured database until SIGINT/SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the local HTTP API (facts, decisions, keys) until SIGINT or SIGTERM.",
+        abstract: "Serve the local HTTP API (facts, decisions, keys, Omi direct notifications) until SIGINT or SIGTERM.",
         discussion: """
             Listens on server.listen of the configuration (default 127.0.0.1:8765); --host and --port override it. \
             Every route but GET /healthz needs 'Authorization: Bearer <key>' (see omi-bridge api-keys create). \
@@ -30,8 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
             host: host ?? settings.serverHost, port: port ?? settings.serverPort)
         var logger = Logger(label: "omi-bridge.server")
         logger.logLevel = .notice
+        let direct = DirectNotifications(
+            apps: settings.apps.apps, userID: settings.apps.uid,
+            delivery: FeedDelivery(database: database, log: AppsSession.stderr), mode: settings.directRateLimitMode)
         let app = BridgeServer.makeApplication(
-            database: database, configuration: configuration, logger: logger,
+            database: database, configuration: configuration, logger: logger, direct: direct,
             onServerRunning: { port in print("listening on http://\(configuration.host):\(port)") })
         let stopped: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {

@@ -16,6 +16,16 @@ enum StoreMigrations {
         migrator.registerMigration("v2") { db in
             try createAPIKeys(db)
         }
+        migrator.registerMigration("v3") { db in
+            // Omi app keys for the direct-notification API (omi-contract §5), made by `omi-bridge keys create`.
+            try db.create(table: "app_keys") { t in
+                t.primaryKey("id", .text)
+                t.column("app_id", .text).notNull().indexed()
+                t.column("hash", .text).notNull().unique()
+                t.column("created_at", .double).notNull()
+                t.column("revoked_at", .double)
+            }
+        }
         return migrator
     }
 

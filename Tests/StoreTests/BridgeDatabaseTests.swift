@@ -22,11 +22,11 @@ struct BridgeDatabaseTests {
         let path = directory.path("bridge.sqlite")
         do {
             let database = try BridgeDatabase(path: path)
-            #expect(try database.appliedMigrations() == ["v1", "v2"])
+            #expect(try database.appliedMigrations() == ["v1", "v2", "v3"])
             try database.facts.add(text: "Likes tea", source: .user, now: instant())
         }
         let reopened = try BridgeDatabase(path: path)
-        #expect(try reopened.appliedMigrations() == ["v1", "v2"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3"])
         #expect(try reopened.facts.list().map(\.text) == ["Likes tea"])
     }
 
@@ -36,7 +36,7 @@ struct BridgeDatabaseTests {
         let second = try BridgeDatabase.inMemory()
         #expect(first.path == ":memory:")
         #expect(try first.journalMode() == "memory")
-        #expect(try first.appliedMigrations() == ["v1", "v2"])
+        #expect(try first.appliedMigrations() == ["v1", "v2", "v3"])
         try first.facts.add(text: "Only here", source: .user, now: instant())
         #expect(try first.facts.list().count == 1)
         #expect(try second.facts.list().isEmpty)
