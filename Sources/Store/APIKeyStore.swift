@@ -61,7 +61,8 @@ public struct APIKeyStore: Sendable {
         hex(Array(SHA256.hash(data: Array(key.utf8))))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
+    /// Lowercase hex of `bytes` (also the app keys' hashes).
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)

@@ -23,7 +23,7 @@ public struct AppKeyStore: Sendable {
     /// A new key for `appID`. The returned `key` is the only copy.
     public func create(appID: String, now: Date) throws(StoreError) -> (key: String, record: Record) {
         let secret = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
-        let key = Self.prefix + Self.hex(secret)
+        let key = Self.prefix + APIKeyStore.hex(secret)
         let record = Record(id: UUID().uuidString.lowercased(), appID: appID, createdAt: now)
         try database.write("creating a key for app \(appID)") { db in
             try db.execute(
@@ -73,11 +73,7 @@ public struct AppKeyStore: Sendable {
     /// What a presented key is checked by: SHA-256 hex of the key with a leading `sk_` stripped (omi-contract §5).
     public static func hash(_ key: String) -> String {
         let secret = key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : key
-        return hex(Array(SHA256.hash(data: Array(secret.utf8))))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        return APIKeyStore.hex(Array(SHA256.hash(data: Array(secret.utf8))))
     }
 }
 
