@@ -42,6 +42,8 @@ public enum BridgeServer {
         FactsRoutes(facts: database.facts, now: now).register(on: router.group("/v1/facts"))
         DecisionsRoutes(decisions: database.decisions).register(on: router.group("/v1/decisions"))
         APIKeysRoutes(keys: database.apiKeys).register(on: router.group("/v1/api-keys"))
+        FeedRoutes(feed: database.feed, userID: direct?.userID ?? "local-user")
+            .register(on: router.group("/v1/notifications"))
         return router
     }
 
