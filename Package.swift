@@ -87,7 +87,8 @@ let package = Package(
             name: "OmiBridgeCLI",
             dependencies: [
                 "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription", "OmiApps", "Store",
-                "BridgeServer", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // BridgeTesting's loopback listener is the webhook benchmark's receiver (bench-webhooks).
+                "BridgeServer", "BridgeTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],

@@ -43,7 +43,7 @@ public final class LoopbackHTTPServer: Sendable {
         let log = Log()
         self.log = log
         server = try LoopbackTCPServer { connection in
-            guard let request = Self.read(connection) else { return }
+            guard let request = Self.readRequest(from: connection) else { return }
             log.requests.withLock { $0.append(request) }
             switch respond(request) {
             case .reset:
@@ -63,7 +63,8 @@ public final class LoopbackHTTPServer: Sendable {
 
     public func stop() { server.stop() }
 
-    private static func read(_ connection: LoopbackConnection) -> Request? {
+    /// One request from `connection` (head, then `Content-Length` bytes of body); nil when the peer closed first.
+    public static func readRequest(from connection: LoopbackConnection) -> Request? {
         guard let headBytes = connection.read(upTo: Array("\r\n\r\n".utf8)) else { return nil }
         let head = String(decoding: headBytes, as: UTF8.self).components(separatedBy: "\r\n")
         let requestLine = head[0].split(separator: " ")

@@ -2,8 +2,9 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A TCP listener on 127.0.0.1 for tests: each accepted connection is served on a thread of its own by `serve`,
-/// and closed when it returns. The base of the loopback protocol servers (HTTP, Wyoming, …).
+/// A TCP listener on 127.0.0.1 for tests and benchmarks: each accepted connection is served on a thread of its own
+/// by `serve`, and closed when it returns. The base of the loopback protocol servers (HTTP, Wyoming, the webhook
+/// benchmark's receiver).
 public final class LoopbackTCPServer: Sendable {
     public let port: Int
     private let listener: Int32
@@ -11,7 +12,8 @@ public final class LoopbackTCPServer: Sendable {
     private let accepted = Atomic<Int>(0)
     private let serve: @Sendable (LoopbackConnection) -> Void
 
-    public init(serve: @escaping @Sendable (LoopbackConnection) -> Void) throws {
+    /// - Parameter backlog: pending connections the kernel queues (a load generator opens many at once).
+    public init(backlog: Int32 = 64, serve: @escaping @Sendable (LoopbackConnection) -> Void) throws {
         self.serve = serve
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -23,7 +25,7 @@ public final class LoopbackTCPServer: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 64) == 0 else {
+        guard bound == 0, listen(fd, backlog) == 0 else {
             close(fd)
             throw TestServerError("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
         }
@@ -50,7 +52,10 @@ public final class LoopbackTCPServer: Sendable {
     private func acceptLoop() {
         while !stopped.load(ordering: .relaxed) {
             let client = accept(listener, nil, nil)
-            if client < 0 { return }
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
             accepted.add(1, ordering: .relaxed)
             Thread { [self] in
                 let connection = LoopbackConnection(fd: client)
@@ -70,6 +75,7 @@ public final class LoopbackTCPServer: Sendable {
 public final class LoopbackConnection {
     public let fd: Int32
     private var buffer: [UInt8] = []
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
     private var closed = false
 
     init(fd: Int32) { self.fd = fd }
@@ -122,7 +128,6 @@ public final class LoopbackConnection {
     }
 
     private func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
         let n = recv(fd, &chunk, chunk.count, 0)
         if n <= 0 { return false }
         buffer += chunk[..<n]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import BridgeTesting
 import Foundation
 import Glibc
 import NIOCore
@@ -367,126 +368,44 @@ final class CountingSink: AppEventSink {
     func storeFailed(_ message: String) async {}
 }
 
-/// The webhook receiver: HTTP/1.1 with keep-alive on 127.0.0.1, one thread per connection, answers `200 {}` to
-/// each request and stamps it (ContinuousClock) once its whole body has been read.
+/// The webhook receiver: HTTP/1.1 with keep-alive on 127.0.0.1 (BridgeTesting's loopback listener, a thread per
+/// connection), answers `200 {}` to each request and stamps it (ContinuousClock) once its whole body has been read.
 final class BenchReceiver: Sendable {
     struct Arrival: Sendable {
         var at: ContinuousClock.Instant
         var body: [UInt8]
     }
 
-    let port: Int
-    private let listener: Int32
-    private let keepBodies: Bool
-    private let log = Mutex<[Arrival]>([])
-    private let received = Atomic<Int>(0)
-    private let accepted = Atomic<Int>(0)
-    private let stopped = Atomic<Bool>(false)
+    /// What the connection threads record.
+    private final class Log: Sendable {
+        let arrivals = Mutex<[Arrival]>([])
+        let received = Atomic<Int>(0)
+    }
+
+    private let server: LoopbackTCPServer
+    private let log: Log
 
     init(keepBodies: Bool) throws {
-        self.keepBodies = keepBodies
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 512) == 0 else {
-            close(fd)
-            throw CLIFailure("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        listener = fd
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "bench-receiver"
-        thread.start()
-    }
-
-    var count: Int { received.load(ordering: .relaxed) }
-    var connections: Int { accepted.load(ordering: .relaxed) }
-    var arrivals: [Arrival] { log.withLock { $0 } }
-
-    func stop() {
-        guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    private func acceptLoop() {
-        while !stopped.load(ordering: .relaxed) {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                return
+        let log = Log()
+        self.log = log
+        server = try LoopbackTCPServer(backlog: 512) { connection in
+            var yes: Int32 = 1
+            setsockopt(connection.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            while let request = LoopbackHTTPServer.readRequest(from: connection) {
+                let now = ContinuousClock.now
+                log.received.add(1, ordering: .relaxed)
+                if keepBodies { log.arrivals.withLock { $0.append(Arrival(at: now, body: request.body)) } }
+                guard connection.write(Self.reply) else { return }
             }
-            accepted.add(1, ordering: .relaxed)
-            let thread = Thread { [self] in serve(client) }
-            thread.name = "bench-receiver-conn"
-            thread.start()
         }
     }
+
+    var port: Int { server.port }
+    var count: Int { log.received.load(ordering: .relaxed) }
+    var connections: Int { server.connectionCount }
+    var arrivals: [Arrival] { log.arrivals.withLock { $0 } }
+
+    func stop() { server.stop() }
 
     private static let reply = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}".utf8)
-
-    private func serve(_ fd: Int32) {
-        defer { close(fd) }
-        var yes: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var scanned = 0
-        while true {
-            // Every complete request in the buffer (clients here do not pipeline, but nothing breaks if they do).
-            var waitingForBody = false
-            while let headEnd = Self.headEnd(buffer, from: scanned) {
-                let length = Self.contentLength(buffer[..<headEnd])
-                let bodyStart = headEnd + 4
-                guard buffer.count - bodyStart >= length else {
-                    waitingForBody = true
-                    break
-                }
-                let now = ContinuousClock.now
-                received.add(1, ordering: .relaxed)
-                if keepBodies {
-                    let body = Array(buffer[bodyStart..<(bodyStart + length)])
-                    log.withLock { $0.append(Arrival(at: now, body: body)) }
-                }
-                buffer.removeFirst(bodyStart + length)
-                scanned = 0
-                let sent = Self.reply.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if sent != Self.reply.count { return }
-            }
-            scanned = waitingForBody ? 0 : max(0, buffer.count - 3)
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { return }
-            buffer.append(contentsOf: chunk[..<n])
-        }
-    }
-
-    private static func headEnd(_ buffer: [UInt8], from start: Int) -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        var i = start
-        while i <= buffer.count - 4 {
-            if buffer[i] == 13, buffer[i + 1] == 10, buffer[i + 2] == 13, buffer[i + 3] == 10 { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    private static func contentLength(_ head: ArraySlice<UInt8>) -> Int {
-        for line in String(decoding: head, as: UTF8.self).split(separator: "\r\n") {
-            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "content-length" else { continue }
-            return Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)) ?? 0
-        }
-        return 0
-    }
 }
