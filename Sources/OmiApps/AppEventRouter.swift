@@ -12,16 +12,13 @@ public struct AppEventRouter: AppEventSink {
     public let delivery: any NotificationDelivery
     public let log: @Sendable (String) -> Void
     public let now: @Sendable () -> Date
-    /// Also calls made for each webhook, e.g. the dashboard's webhook log.
-    public let observer: (@Sendable (WebhookCall) async -> Void)?
     /// `upstream_chat_overwrite` (omi-contract §8): an app message that came with a notification is pushed but
     /// not kept in the chat history.
     public var upstreamChatOverwrite = false
 
     public init(
         database: BridgeDatabase, userID: String, processor: ProactiveProcessor, delivery: any NotificationDelivery,
-        log: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Date = { Date() },
-        observer: (@Sendable (WebhookCall) async -> Void)? = nil
+        log: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
         self.userID = userID
@@ -29,21 +26,18 @@ public struct AppEventRouter: AppEventSink {
         self.delivery = delivery
         self.log = log
         self.now = now
-        self.observer = observer
     }
 
     public func webhookCalled(_ call: WebhookCall) async {
         let target = call.request.url.prefix { $0 != "?" }
         switch call.result {
         case .success(let response):
-            let ms = Double(response.latency.components.attoseconds / 1_000_000_000_000) / 1000
-                + Double(response.latency.components.seconds) * 1000
+            let ms = response.latency.seconds * 1000
             log("webhook \(call.app.id) \(call.trigger.rawValue) \(target): HTTP \(response.status) in \(Int(ms)) ms"
                 + (call.response?.ignoredBecause.map { " (\($0))" } ?? ""))
         case .failure(let failure):
             log("webhook \(call.app.id) \(call.trigger.rawValue) \(target): \(failure)")
         }
-        await observer?(call)
     }
 
     public func appMessage(app: AppManifest, text: String, conversationID: String?, alongsideNotification: Bool) async {

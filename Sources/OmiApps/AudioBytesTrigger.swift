@@ -91,8 +91,8 @@ public actor AudioBytesTrigger {
                 body: chunk, uid: uid, secrets: app.signingSecrets, event: AppTrigger.audioBytes.eventName,
                 delivery: UUID().uuidString.lowercased(), now: sentAt))
         guard breakers.shouldAllow(url: request.url, now: sentAt) else {
-            let failure = WebhookFailure(kind: .circuitOpen, message: "\(CircuitBreaker.key(for: url)): circuit open, not sent")
-            await sink.webhookCalled(WebhookCall(app: app, trigger: .audioBytes, request: request, result: .failure(failure), response: nil))
+            await sink.webhookCalled(
+                WebhookCall(app: app, trigger: .audioBytes, request: request, result: .failure(.circuitOpen(url)), response: nil))
             return
         }
         await fanOut.acquire()

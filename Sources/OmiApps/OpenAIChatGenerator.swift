@@ -62,8 +62,7 @@ public struct OpenAIChatGenerator: TextGenerator {
         let status: UInt
         let body: ByteBuffer
         do {
-            let (seconds, attoseconds) = options.timeout.components
-            let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            let deadline = NIODeadline.now() + TimeAmount(options.timeout)
             (status, body) = try await withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
                 let response = try await client.execute(request, deadline: deadline)
                 return (response.status.code, try await response.body.collect(upTo: 10 << 20))

@@ -17,8 +17,6 @@ public actor OutboxDeliverer {
     private let clock: any Clock<Duration>
     private let now: @Sendable () -> Date
     private let pollInterval: Duration
-    /// Items attempted so far (all outcomes).
-    public private(set) var attempts = 0
 
     public init(
         store: OutboxStore, apps: [AppManifest], uid: String, client: WebhookClient, breakers: CircuitBreakerRegistry,
@@ -59,7 +57,6 @@ public actor OutboxDeliverer {
             for item in due { group.addTask { await self.deliver(item) } }
             for await tried in group where tried { attempted += 1 }
         }
-        attempts += attempted
         return attempted
     }
 
@@ -81,22 +78,16 @@ public actor OutboxDeliverer {
         let request = WebhookRequest(url: item.url, body: item.body, headers: headers)
         let result = await client.post(request)
         let finished = now()
-        let status: Int?
+        let (status, retryAfter, error): (Int?, String?, String)
         var response: AppResponse?
         switch result {
         case .success(let answer):
-            status = answer.status
+            (status, retryAfter, error) = (answer.status, answer.retryAfter, "HTTP \(answer.status)")
             if answer.status == 200 { response = AppResponse.parse(answer.body, app: app, minimumMessageLength: 1) }
-        case .failure:
-            status = nil
+        case .failure(let failure):
+            (status, retryAfter, error) = (nil, nil, failure.description)
         }
         breakers.record(url: item.url, success: status == 200, now: finished)
-        let retryAfter = (try? result.get())?.retryAfter
-        let error: String
-        switch result {
-        case .success(let answer): error = "HTTP \(answer.status)"
-        case .failure(let failure): error = failure.description
-        }
         switch policy.decision(status: status, retryAfter: retryAfter, attempt: item.attemptCount + 1, now: finished) {
         case .deliver:
             await record { () throws(StoreError) in _ = try store.markDelivered(id: item.id, status: 200, now: finished) }

@@ -149,7 +149,7 @@ public actor TranscriptTrigger {
         let result: Result<WebhookResponse, WebhookFailure> =
             allowed
             ? await client.post(request)
-            : .failure(WebhookFailure(kind: .circuitOpen, message: "\(CircuitBreaker.key(for: url)): circuit open, not sent"))
+            : .failure(.circuitOpen(url))
         var response: AppResponse?
         if case .success(let answer) = result, answer.status == 200 {  // success is exactly 200 (omi-contract §3.1)
             response = AppResponse.parse(answer.body, app: app)

@@ -38,6 +38,11 @@ public struct WebhookFailure: Error, Sendable, Equatable, CustomStringConvertibl
     public var message: String
 
     public var description: String { "\(kind.rawValue): \(message)" }
+
+    /// The call was not made: `url`'s circuit is open.
+    static func circuitOpen(_ url: String) -> WebhookFailure {
+        WebhookFailure(kind: .circuitOpen, message: "\(CircuitBreaker.key(for: url)): circuit open, not sent")
+    }
 }
 
 /// POSTs to app webhooks with the Omi backend's limits (omi-contract §3.1): 2 s to connect, 15 s to read, at most
@@ -60,9 +65,6 @@ public final class WebhookClient: Sendable {
     }
 
     public func shutdown() async { try? await client.shutdown() }
-
-    /// Requests waiting for one of the `maxInFlight` slots, and those holding one.
-    public var inFlight: Int { get async { await limiter.inUse } }
 
     public func post(_ request: WebhookRequest) async -> Result<WebhookResponse, WebhookFailure> {
         await limiter.acquire()
@@ -118,7 +120,7 @@ public final class WebhookClient: Sendable {
 /// A counting semaphore for async code: at most `permits` holders, the rest wait in order.
 actor AsyncLimiter {
     private let permits: Int
-    private(set) var inUse = 0
+    private var inUse = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(permits: Int) { self.permits = max(1, permits) }

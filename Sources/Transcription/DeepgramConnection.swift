@@ -123,8 +123,7 @@ final class DeepgramConnection: Sendable {
         request.headers.add(name: "Sec-WebSocket-Version", value: "13")
         let nonce = (0..<16).map { _ in UInt8.random(in: 0...255) }
         request.headers.add(name: "Sec-WebSocket-Key", value: Data(nonce).base64EncodedString())
-        let (seconds, attoseconds) = timeout.components
-        let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         do {
             let response = try await HTTPClient.shared.execute(request, deadline: deadline)
             guard response.status.code != 101 else { return nil }

@@ -51,8 +51,7 @@ public struct OpenAITranscriber: Transcriber {
         do {
             // AsyncHTTPClient gets the deadline too, so an unreachable server is reported as its connect error at
             // the deadline; our own timer (a little later) also bounds waiting for the head and the body.
-            let (seconds, attoseconds) = options.timeout.components
-            let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            let deadline = NIODeadline.now() + TimeAmount(options.timeout)
             (response, body) = try await withTimeout(options.timeout + .milliseconds(250)) { [client, request] in
                 let response = try await client.execute(request, deadline: deadline)
                 return (response, try await response.body.collect(upTo: 10 << 20))

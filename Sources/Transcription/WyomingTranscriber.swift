@@ -92,9 +92,8 @@ public struct WyomingTranscriber: Transcriber {
     }
 
     private static func exchange(_ request: [UInt8], options: Options) async throws -> String {
-        let (seconds, attoseconds) = options.connectTimeout.components
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            .connectTimeout(TimeAmount(options.connectTimeout))
             .connect(host: options.host, port: options.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
