@@ -1,3 +1,4 @@
+import BridgeTesting
 import Foundation
 import Testing
 
@@ -60,15 +61,9 @@ struct APIKeysCommandTests {
         let process = try CLI.start(["serve", "--config", store.config, "--port", "0"], log: log)
         defer { if process.isRunning { process.terminate() } }
 
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on http://127.0.0.1:") }) {
-                port = Int(line.split(separator: ":").last ?? "")
-            }
-        }
-        let bound = try #require(port, "no 'listening on' line: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(await eventually { CLI.listeningPort(log) != nil })
+        let bound = try #require(
+            CLI.listeningPort(log), "no 'listening on' line: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
 
         let health = try await get("http://127.0.0.1:\(bound)/healthz", key: nil)
         #expect(health.status == 200)
@@ -79,8 +74,7 @@ struct APIKeysCommandTests {
         #expect(facts.body.contains(#""text":"Served fact""#), "\(facts.body)")
 
         process.terminate()
-        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning)
+        #expect(await eventually { !process.isRunning })
         #expect(process.terminationStatus == 0)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(text.hasSuffix("stopped\n"), "\(text)")

@@ -46,6 +46,13 @@ enum CLI {
         }
     }
 
+    /// The port of `serve`'s "listening on http://127.0.0.1:PORT" line, once it is in `log`.
+    static func listeningPort(_ log: String) -> Int? {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix("listening on http://127.0.0.1:") }
+            .flatMap { Int($0.split(separator: ":").last ?? "") }
+    }
+
     /// Starts the binary in the background (for `simulate`); terminate it when done.
     /// Output goes to `log` when given (so a failing test can show what the program said), else nowhere.
     static func start(_ arguments: [String], environment: [String: String]? = nil, log: String? = nil) throws -> Process {

@@ -33,8 +33,8 @@ struct KeysCommandTests {
         let log = store.dir.appendingPathComponent("serve.log").path
         let process = try CLI.start(["serve", "--config", store.config, "--port", "0"], log: log)
         defer { if process.isRunning { process.terminate() } }
-        #expect(await eventually { Self.boundPort(log) != nil })
-        let bound = try #require(Self.boundPort(log), "no 'listening on' line")
+        #expect(await eventually { CLI.listeningPort(log) != nil })
+        let bound = try #require(CLI.listeningPort(log), "no 'listening on' line")
         let url = "http://127.0.0.1:\(bound)/v2/integrations/app_123/notification?uid=u_7Kq2&message=hello"
         let sent = try await post(url, key: key)
         #expect(sent.status == 200 && sent.body == #"{"status":"Ok"}"#)
@@ -44,13 +44,6 @@ struct KeysCommandTests {
         #expect(revoked.status == 0 && revoked.stdout == "revoked \(id)\n")
         let refused = try await post(url, key: key)
         #expect(refused.status == 403 && refused.body == #"{"detail":"Invalid API key"}"#)
-    }
-
-    /// The port of `serve`'s "listening on http://127.0.0.1:PORT" line, once it is in the log.
-    private static func boundPort(_ log: String) -> Int? {
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").first { $0.hasPrefix("listening on http://127.0.0.1:") }
-            .flatMap { Int($0.split(separator: ":").last ?? "") }
     }
 
     private func post(_ url: String, key: String) async throws -> (status: Int, body: String, remaining: String?) {
