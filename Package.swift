@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -68,11 +69,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The notification centre: preferences, category limits, durable deliveries, and the channels (feed,
+        // desktop over DBusKit, device haptic, webhook, ntfy, SMTP email with STARTTLS through NIOSSL).
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "OmiApps", "Store", "DBusKit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The local HTTP API (Hummingbird): bearer keys, the bridge-native error envelope, facts and decisions.
         .target(
             name: "BridgeServer",
             dependencies: [
-                "OmiApps", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                "OmiApps", "Store", "Notifications", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -116,6 +127,13 @@ let package = Package(
             dependencies: [
                 "BridgeServer", "Store", "OmiApps", "BridgeTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "Notifications", "Store", "OmiApps", "DBusKit", "BridgeTesting",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
