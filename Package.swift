@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, reached through pkg-config; each shim header wraps what Swift cannot import.
@@ -93,7 +94,7 @@ let package = Package(
         .target(name: "OmiDevice", dependencies: ["BlueZ", "OmiAudio"], swiftSettings: strict),
         .target(name: "OmiSimulator", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
         // Test support shipped as a module (as hummingbird's testing helpers): private buses, simulators.
-        .target(name: "BridgeTesting", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
+        .target(name: "BridgeTesting", dependencies: ["DBusKit", "OmiAudio", "Notifications"], swiftSettings: strict),
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
@@ -102,6 +103,7 @@ let package = Package(
                 "BridgeServer", "BridgeTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "Notifications", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
 
@@ -125,8 +127,8 @@ let package = Package(
         .testTarget(
             name: "BridgeServerTests",
             dependencies: [
-                "BridgeServer", "Store", "OmiApps", "BridgeTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "BridgeServer", "Store", "OmiApps", "Notifications", "BridgeTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 public import Logging
+public import Notifications
 public import Store
 
 /// Where the API listens. Loopback by default: the API is for the user's own machine, and anything wider is a
@@ -30,8 +31,11 @@ public enum BridgeServer {
     /// The router: `GET /healthz` without a key; everything else behind ``BearerAuthMiddleware``.
     /// `now` stamps created rows (facts), so tests can fix the clock.
     /// `direct`: the Omi-compatible direct-notification route (omi-contract §5), which takes apps' own keys.
+    /// `centre`: the notification centre (status, test send, deliveries, preferences, broadcasts); without it
+    /// those routes still answer, test send and broadcast with the contract's 500.
     public static func makeRouter(
-        database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil
+        database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
+        centre: NotificationCentreAPI? = nil
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         // Order matters: the envelope middleware must wrap authentication, and both must precede the routes.
@@ -42,8 +46,17 @@ public enum BridgeServer {
         FactsRoutes(facts: database.facts, now: now).register(on: router.group("/v1/facts"))
         DecisionsRoutes(decisions: database.decisions).register(on: router.group("/v1/decisions"))
         APIKeysRoutes(keys: database.apiKeys).register(on: router.group("/v1/api-keys"))
-        FeedRoutes(feed: database.feed, userID: direct?.userID ?? "local-user")
-            .register(on: router.group("/v1/notifications"))
+        let userID = centre?.userID ?? direct?.userID ?? "local-user"
+        let notifications = router.group("/v1/notifications")
+        FeedRoutes(feed: database.feed, userID: userID).register(on: notifications)
+        NotificationCentreRoutes(
+            api: centre, deliveries: database.deliveries, directMode: centre?.directMode ?? direct?.mode ?? .upstream
+        ).register(on: notifications)
+        PreferenceRoutes(
+            preferences: database.preferences, policy: centre?.centre.policy ?? NotificationPolicy(), userID: userID,
+            now: now
+        ).register(on: notifications.group("preferences"))
+        BroadcastRoutes(api: centre, jobs: database.broadcastJobs).register(on: notifications.group("broadcast"))
         return router
     }
 
@@ -54,10 +67,11 @@ public enum BridgeServer {
         configuration: BridgeServerConfiguration = .init(),
         logger: Logger? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
+        centre: NotificationCentreAPI? = nil,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> Application<RouterResponder<BridgeRequestContext>> {
         Application(
-            router: makeRouter(database: database, now: now, direct: direct),
+            router: makeRouter(database: database, now: now, direct: direct, centre: centre),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "omi-bridge"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -53,13 +53,6 @@ struct FeedRoutes: Sendable {
         return number
     }
 
-    struct PageBody: Encodable {
-        var data: [FeedItemBody]
-        var total: Int
-        var offset: Int
-        var limit: Int
-    }
-
     /// One feed item: `{id, user_id, app_id, event_category, title, subtitle, message, is_read, metadata, created_at}`.
     struct FeedItemBody: Encodable {
         var item: FeedItem

@@ -7,6 +7,14 @@ struct ListBody<Item: Encodable>: Encodable {
     var total: Int
 }
 
+/// One page: `{"data":[…],"total":N,"offset":O,"limit":L}` (`total` counts every match, not just this page).
+struct PageBody<Item: Encodable>: Encodable {
+    var data: [Item]
+    var total: Int
+    var offset: Int
+    var limit: Int
+}
+
 /// `{"data":[…]}`
 struct DataBody<Item: Encodable>: Encodable {
     var data: [Item]

@@ -14,6 +14,7 @@ struct BridgeSettings {
     var lossMode: LossMode = .conceal
     var transcriber = TranscriberSettings()
     var apps = AppsSettings()
+    var notifications = NotificationSettings()
     /// The SQLite database (`storage.path`): conversations, facts, chat, the outbox, the feed, decisions.
     var storagePath = BridgeSettings.defaultStoragePath
     /// Where `omi-bridge serve` listens (`server.listen: "127.0.0.1:8765"`); loopback unless configured otherwise.
@@ -55,9 +56,12 @@ struct BridgeSettings {
         }
         for (section, value) in top {
             switch section {
-            case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator", "server": break
+            case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator", "server", "notifications":
+                break
             case "apps": continue  // after `webhooks`, whose defaults the manifests take
-            default: continue  // other sections belong to later stages (notifications)
+            default:
+                values.problem(section, "unknown section (\(Self.sections.joined(separator: ", ")))")
+                continue
             }
             guard let keys = values.mapping(value, section) else { continue }
             switch section {
@@ -72,6 +76,9 @@ struct BridgeSettings {
                 continue
             case "generator":
                 settings.apps.applyGenerator(keys, &values)
+                continue
+            case "notifications":
+                settings.notifications.apply(keys, &values)
                 continue
             default: break
             }
@@ -114,6 +121,11 @@ struct BridgeSettings {
         }
         return settings
     }
+
+    /// The top-level sections of the configuration file.
+    static let sections = [
+        "ble", "audio", "transcriber", "user", "webhooks", "generator", "apps", "storage", "server", "notifications",
+    ]
 
     /// `HOST:PORT` (`[v6]:PORT` for IPv6) with a port from 0 to 65535, or nil.
     static func hostPort(_ text: String) -> (host: String, port: Int)? {

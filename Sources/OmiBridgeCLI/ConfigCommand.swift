@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Yams
 
 /// `omi-bridge config`: checks on the configuration file.
 struct ConfigCommand: ParsableCommand {
@@ -28,10 +27,7 @@ struct ConfigCommand: ParsableCommand {
             print(
                 "ok: \(apps.count) apps (\(enabled) enabled), transcriber \(settings.transcriber.chain.joined(separator: ",")), "
                     + "storage \(settings.storagePath), uid \(settings.apps.uid) (\(source))")
-            for section in unreadSections(file) {
-                FileHandle.standardError.write(
-                    Data("warning: \(file): section '\(section)' is not read by this version\n".utf8))
-            }
+            print("  notifications: \(settings.notifications.summary)")
             for app in apps.sorted(by: { $0.id < $1.id }) {
                 var parts = [app.capabilities.sorted().joined(separator: ",")]
                 if let trigger = app.trigger { parts.append("triggers on \(trigger.rawValue)") }
@@ -39,17 +35,6 @@ struct ConfigCommand: ParsableCommand {
                 if !app.enabled { parts.append("disabled") }
                 print("  \(app.id) (\(app.name)): \(parts.joined(separator: "; "))")
             }
-        }
-
-        /// Top-level sections `BridgeSettings.load` passes over without a word: a typo there would go unnoticed.
-        private func unreadSections(_ file: String) -> [String] {
-            let known: Set = [
-                "ble", "audio", "transcriber", "user", "webhooks", "storage", "apps", "notifications", "server",
-            ]
-            guard let data = FileManager.default.contents(atPath: file),
-                let top = (try? Yams.load(yaml: String(decoding: data, as: UTF8.self))) as? [String: Any]
-            else { return [] }
-            return top.keys.filter { !known.contains($0) }.sorted()
         }
     }
 }

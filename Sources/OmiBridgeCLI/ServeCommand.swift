@@ -1,18 +1,24 @@
 import ArgumentParser
+import AsyncHTTPClient
 import BridgeServer
 import Foundation
 import Logging
+import Notifications
 import OmiApps
+import ServiceLifecycle
 import Store
 
-/// `omi-bridge serve`: the local HTTP API on the configured database until SIGINT/SIGTERM.
+/// `omi-bridge serve`: the local HTTP API and the notification centre on the configured database until SIGINT
+/// or SIGTERM, both as services of one `ServiceGroup` (graceful shutdown: the server stops accepting, in-flight
+/// requests finish, the delivery worker ends its pass; queued deliveries stay queued in SQLite for next time).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the local HTTP API (facts, decisions, keys, Omi direct notifications) until SIGINT or SIGTERM.",
+        abstract: "Serve the local HTTP API and deliver notifications until SIGINT or SIGTERM.",
         discussion: """
             Listens on server.listen of the configuration (default 127.0.0.1:8765); --host and --port override it. \
             Every route but GET /healthz needs 'Authorization: Bearer <key>' (see omi-bridge api-keys create). \
+            Notifications go to the channels of the notifications section (docs/configuration.md). \
             Prints 'listening on http://HOST:PORT' once the socket is bound (with --port 0, the port chosen).
             """)
     @OptionGroup var store: StoreOptions
@@ -31,25 +37,41 @@ struct ServeCommand: AsyncParsableCommand {
             host: host ?? settings.serverHost, port: port ?? settings.serverPort)
         var logger = Logger(label: "omi-bridge.server")
         logger.logLevel = .notice
+        var centreLogger = Logger(label: "omi-bridge.notifications")
+        centreLogger.logLevel = .info
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let centre = NotificationCentre(
+            database: database, channels: settings.notifications.channels(http: http, haptic: nil),
+            policy: settings.notifications.policy, retry: settings.notifications.retry, logger: centreLogger)
+        let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
+        do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure(error.description) }
         let direct = DirectNotifications(
-            apps: settings.apps.apps, userID: settings.apps.uid,
-            delivery: FeedDelivery(database: database, log: AppsSession.stderr), mode: settings.directRateLimitMode)
+            apps: settings.apps.apps, userID: settings.apps.uid, delivery: centre, mode: settings.directRateLimitMode)
+        let api = NotificationCentreAPI(
+            centre: centre, broadcasts: broadcasts, userID: settings.apps.uid, directMode: settings.directRateLimitMode)
         let app = BridgeServer.makeApplication(
-            database: database, configuration: configuration, logger: logger, direct: direct,
+            database: database, configuration: configuration, logger: logger, direct: direct, centre: api,
             onServerRunning: { port in print("listening on http://\(configuration.host):\(port)") })
-        let stopped: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await app.run()
-                return false
-            }
-            group.addTask {
-                await SignalTrap.waitForTermination()
-                return true
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: DeliveryService(worker: centre.worker))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await http.shutdown()
+            throw CLIFailure("the server stopped: \(error)")
         }
-        if stopped { print("stopped") } else { throw CLIFailure("the server stopped unexpectedly") }
+        try? await http.shutdown()
+        print("stopped")
+    }
+}
+
+/// The delivery worker as a service: its poll loop until graceful shutdown.
+struct DeliveryService: Service {
+    let worker: DeliveryWorker
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await worker.run() }
     }
 }

@@ -1,4 +1,5 @@
 import BridgeServer
+import BridgeTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,14 +13,6 @@ import Testing
 final class Delivered: NotificationDelivery {
     let items = Mutex<[BridgeNotification]>([])
     func deliver(_ notification: BridgeNotification) async { items.withLock { $0.append(notification) } }
-}
-
-/// A settable clock for the hour windows.
-final class Now: Sendable {
-    let date: Mutex<Date>
-    init(_ date: Date) { self.date = Mutex(date) }
-    var value: Date { date.withLock { $0 } }
-    func set(_ new: Date) { date.withLock { $0 = new } }
 }
 
 /// 2025-05-02 14:31:00 UTC: contract §9 D's instant (1740 s to the next hour).
@@ -55,11 +48,11 @@ struct DirectNotificationTests {
     }
 
     private func run(
-        mode: DirectNotificationLimiter.Mode = .upstream, now: Now = Now(at1431),
+        mode: DirectNotificationLimiter.Mode = .upstream, now: TestNow = TestNow(at1431),
         _ body: @Sendable (_ send: @Sendable (String, String?) async throws -> Reply) async throws -> Void
     ) async throws {
         let app = BridgeServer.makeApplication(
-            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: { now.value },
+            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: now.closure,
             direct: DirectNotifications(apps: apps, userID: "u_7Kq2", delivery: delivered, mode: mode))
         try await app.test(.live) { client in
             try await body { uri, authorization in
@@ -122,7 +115,7 @@ struct DirectNotificationTests {
     ])
     func rateLimit(mode: DirectNotificationLimiter.Mode, allowed: Int) async throws {
         let key = configKey
-        let now = Now(at1431)
+        let now = TestNow(at1431)
         try await run(mode: mode, now: now) { send in
             let uri = "/v2/integrations/app_123/notification?uid=u_7Kq2&message=hi"
             for i in 1...allowed {

@@ -19,9 +19,13 @@ struct ServerHarness {
     }
 
     /// Runs `body` against the live server.
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    /// `now` stamps rows; `centre` serves the notification-centre routes.
+    func run(
+        now: @escaping @Sendable () -> Date = { fixedNow }, centre: NotificationCentreAPI? = nil,
+        _ body: @Sendable (Client) async throws -> Void
+    ) async throws {
         let app = BridgeServer.makeApplication(
-            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: { fixedNow })
+            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: now, centre: centre)
         try await app.test(.live) { client in try await body(Client(client: client)) }
     }
 

@@ -6,15 +6,6 @@ import Synchronization
 import Testing
 import Transcription
 
-/// A settable "now" for the outbox and lifecycle.
-final class TestNow: Sendable {
-    private let date: Mutex<Date>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_746_180_000)) { date = Mutex(start) }
-    var now: Date { date.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { date.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    var closure: @Sendable () -> Date { { self.now } }
-}
-
 /// Answers with the scripted responses in order, then the last one for ever.
 private func scripted(_ responses: [LoopbackHTTPServer.Response]) throws -> LoopbackHTTPServer {
     let queue = Mutex(responses)

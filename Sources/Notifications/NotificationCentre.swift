@@ -1,0 +1,152 @@
+public import Foundation
+public import Logging
+public import OmiApps
+public import Store
+
+/// The notification centre (omi-contract §7): every notification the bridge produces gets one home (the feed,
+/// when `in_app` is on) and one delivery row per channel it goes to, attempted by the ``DeliveryWorker``.
+///
+/// Channel choice follows ``NotificationPolicy``: preferences (the user's overrides over the bridge-wide
+/// defaults), `requested` narrowing, `forced` bypassing; a channel that is not configured is skipped; a
+/// category limit that is reached records a failed delivery with a `RATE_LIMITED` reason instead of sending.
+public final class NotificationCentre: NotificationDelivery {
+    public let database: BridgeDatabase
+    public let policy: NotificationPolicy
+    public let worker: DeliveryWorker
+    private let channels: [ChannelName: any NotificationChannel]
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let deliversOnDispatch: Bool
+
+    /// `channels` are the configured ones besides `in_app` (which is the feed and always ready).
+    /// `deliversOnDispatch`: start a delivery pass after each dispatch (off in tests that drive the worker).
+    public init(
+        database: BridgeDatabase, channels: [any NotificationChannel], policy: NotificationPolicy = NotificationPolicy(),
+        retry: RetryPolicy = RetryPolicy(), clock: any Clock<Duration> = ContinuousClock(),
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "omi-bridge.notifications"),
+        deliversOnDispatch: Bool = true
+    ) {
+        self.deliversOnDispatch = deliversOnDispatch
+        let named = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.database = database
+        self.policy = policy
+        self.channels = named
+        self.now = now
+        self.logger = logger
+        self.worker = DeliveryWorker(
+            deliveries: database.deliveries, channels: named, retry: retry, clock: clock, now: now, logger: logger)
+    }
+
+    /// What became of one notification on each channel considered.
+    public enum Outcome: Sendable, Equatable {
+        /// Filed in the feed (`in_app`).
+        case delivered
+        /// A delivery row was queued for the worker.
+        case queued(deliveryID: String)
+        /// The category limit was reached; a failed delivery row says so.
+        case rateLimited(deliveryID: String)
+        /// The channel is not configured (or not known to this bridge).
+        case notConfigured
+    }
+
+    /// The notification's id and the outcome per channel, in `ChannelName` order.
+    public struct Dispatch: Sendable, Equatable {
+        public var notificationID: String
+        public var outcomes: [ChannelName: Outcome]
+    }
+
+    /// The flows' entry point: dispatches with preferences only; failures are logged, never thrown.
+    public func deliver(_ notification: BridgeNotification) async {
+        do { _ = try await dispatch(notification) } catch {
+            logger.error("notification \(notification.category) not stored: \(error.description)")
+        }
+    }
+
+    /// Files `notification` and queues its deliveries, then starts a delivery pass so they go out at once.
+    public func dispatch(
+        _ notification: BridgeNotification, requested: Set<ChannelName>? = nil, forced: Set<ChannelName> = []
+    ) async throws(StoreError) -> Dispatch {
+        let createdAt = now()
+        let id = UUID().uuidString
+        let tenant = try database.preferences.preferences(scope: .tenant)
+        let user = try database.preferences.preferences(scope: .user(notification.userID))
+        let chosen = policy.channels(
+            category: notification.category, requested: requested, forced: forced, tenant: tenant, user: user)
+        let message = ChannelMessage(
+            notificationID: id, userID: notification.userID, appID: notification.appID,
+            category: notification.category, title: notification.title, subtitle: notification.subtitle,
+            body: notification.body, metadata: notification.metadata, createdAt: createdAt)
+        let payload = Self.encode(message)
+        var outcomes: [ChannelName: Outcome] = [:]
+        for name in chosen {
+            if name == .inApp {
+                try database.feed.insert(
+                    id: id, userID: message.userID, appID: message.appID, eventCategory: message.category,
+                    title: message.title, subtitle: message.subtitle, message: message.body,
+                    metadata: Self.encode(message.metadata), now: createdAt)
+                try enqueue(message, payload: payload, channel: name, status: .sent)
+                outcomes[name] = .delivered
+                continue
+            }
+            guard let channel = channels[name], await channel.readiness().reason != Self.notConfigured else {
+                outcomes[name] = .notConfigured
+                continue
+            }
+            if !forced.contains(name), let limit = policy.limit(category: message.category, channel: name) {
+                let since = createdAt.addingTimeInterval(-limit.window)
+                let used = try database.deliveries.count(
+                    userID: message.userID, eventCategory: message.category, channel: name.rawValue, since: since)
+                if used >= limit.count {
+                    let reason =
+                        "RATE_LIMITED: \(limit.count) per \(Self.describe(limit.window)) for \(limit.category) on \(name.rawValue)"
+                    let row = try enqueue(message, payload: payload, channel: name, status: .failed, lastError: reason)
+                    outcomes[name] = .rateLimited(deliveryID: row.id)
+                    logger.info("\(reason)", metadata: ["notification": "\(id)"])
+                    continue
+                }
+            }
+            outcomes[name] = .queued(deliveryID: try enqueue(message, payload: payload, channel: name).id)
+        }
+        logger.info(
+            "notification \(message.category): \(message.title)",
+            metadata: ["notification": "\(id)", "channels": "\(chosen.map(\.rawValue).joined(separator: ","))"])
+        if deliversOnDispatch, outcomes.values.contains(where: { if case .queued = $0 { true } else { false } }) {
+            Task { await worker.deliverDue() }
+        }
+        return Dispatch(notificationID: id, outcomes: outcomes)
+    }
+
+    /// The status endpoint's view: queued deliveries and each channel's readiness (`sms` has no implementation
+    /// here and is always `NOT_CONFIGURED`).
+    public func status() async throws(StoreError) -> (queueDepth: Int, channels: [ChannelName: ChannelReadiness]) {
+        var readiness: [ChannelName: ChannelReadiness] = [.inApp: .ready]
+        for name in ChannelName.allCases where name != .inApp {
+            readiness[name] = await channels[name]?.readiness() ?? .notReady(Self.notConfigured)
+        }
+        return (try database.deliveries.queueDepth(), readiness)
+    }
+
+    /// The reason code of a channel the config does not set up.
+    public static let notConfigured = "NOT_CONFIGURED"
+
+    @discardableResult
+    private func enqueue(
+        _ message: ChannelMessage, payload: String, channel: ChannelName, status: DeliveryStatus = .queued,
+        lastError: String? = nil
+    ) throws(StoreError) -> DeliveryRecord {
+        try database.deliveries.enqueue(
+            notificationID: message.notificationID, userID: message.userID, channel: channel.rawValue,
+            eventCategory: message.category, title: message.title, notificationCreatedAt: message.createdAt,
+            payload: payload, status: status, lastError: lastError, now: message.createdAt)
+    }
+
+    private static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func describe(_ window: TimeInterval) -> String {
+        window.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(window / 3600)) h" : "\(Int(window)) s"
+    }
+}
