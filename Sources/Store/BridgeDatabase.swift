@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// The bridge's SQLite database: one file (WAL journal, through a GRDB `DatabasePool`) holding the webhook outbox,
-/// past conversations, facts, chat history, the notification feed and proactive-notification decisions.
+/// past conversations, facts, chat history, the notification feed and proactive-notification decisions, and the
+/// notification centre's deliveries, preferences and broadcast jobs.
 ///
 /// Open it once and hand it to the stores (`OutboxStore(database)` or `database.outbox`); every store is a small
 /// `Sendable` value over the same connection pool, so copies are cheap and safe to share between tasks. The schema is

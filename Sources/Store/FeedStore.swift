@@ -10,10 +10,15 @@ public struct FeedStore: Sendable {
         self.database = database
     }
 
-    /// Files a new, unread notification with a new UUID. `metadata` must be a JSON object's text.
+    /// Files a new, unread notification with `id`, or a new UUID when nil. `metadata` must be a JSON object's
+    /// text.
+    ///
+    /// The notification centre picks the id first so the deliveries it records can name the feed item; an id that
+    /// is already in the feed is an error.
     @discardableResult
     public func insert(
-        userID: String, appID: String?, eventCategory: String, title: String, subtitle: String? = nil,
+        id: String? = nil, userID: String, appID: String?, eventCategory: String, title: String,
+        subtitle: String? = nil,
         message: String, metadata: String = "{}", now: Date
     ) throws(StoreError) -> FeedItem {
         let doing = "filing a \(eventCategory) notification"
@@ -21,7 +26,7 @@ public struct FeedStore: Sendable {
             throw StoreError(path: database.path, doing: doing, reason: "metadata is not a JSON object")
         }
         let item = FeedItem(
-            id: UUID().uuidString, userID: userID, appID: appID, eventCategory: eventCategory, title: title,
+            id: id ?? UUID().uuidString, userID: userID, appID: appID, eventCategory: eventCategory, title: title,
             subtitle: subtitle, message: message, isRead: false, metadata: metadata, createdAt: now)
         try database.write(doing) { db in
             try db.execute(

@@ -26,6 +26,12 @@ enum StoreMigrations {
                 t.column("revoked_at", .double)
             }
         }
+        migrator.registerMigration("v4") { db in
+            // The notification centre (omi-contract §7).
+            try createDeliveries(db)
+            try createNotificationPreferences(db)
+            try createBroadcastJobs(db)
+        }
         return migrator
     }
 
@@ -148,5 +154,67 @@ enum StoreMigrations {
             t.column("created_at", .double).notNull()
             t.column("revoked_at", .double)
         }
+    }
+
+    /// One row per channel attempt of a notification (``DeliveryStore``), with a snapshot of the notification and
+    /// the message to send, so a queued delivery survives a restart even when its feed item has been deleted.
+    private static func createDeliveries(_ db: Database) throws {
+        try db.create(table: "deliveries") { t in
+            // As in the feed: the integer key orders deliveries made within the same instant by insertion.
+            t.autoIncrementedPrimaryKey("seq")
+            t.column("id", .text).notNull().unique()
+            // No foreign key to the feed, on purpose: deleting a feed item keeps its deliveries.
+            t.column("notification_id", .text).notNull()
+            t.column("user_id", .text).notNull()
+            t.column("channel", .text).notNull()
+            t.column("status", .text).notNull().check { ["queued", "sent", "failed"].contains($0) }
+            t.column("attempt_count", .integer).notNull().defaults(to: 0)
+            t.column("last_error", .text)
+            t.column("next_attempt_at", .double).notNull()
+            t.column("created_at", .double).notNull()
+            t.column("updated_at", .double).notNull()
+            t.column("event_category", .text).notNull()
+            t.column("title", .text).notNull()
+            t.column("notification_created_at", .double).notNull()
+            t.column("payload", .text).notNull()
+        }
+        // The due queue, its depth and the next wake-up.
+        try db.create(index: "deliveries_by_status_due", on: "deliveries", columns: ["status", "next_attempt_at"])
+        // Category limits (count per user, category and channel since a time) and the per-user listing.
+        try db.create(
+            index: "deliveries_by_user_category", on: "deliveries",
+            columns: ["user_id", "event_category", "channel", "created_at"])
+        try db.create(index: "deliveries_by_channel", on: "deliveries", columns: ["channel", "created_at"])
+        try db.create(index: "deliveries_by_category", on: "deliveries", columns: ["event_category", "created_at"])
+    }
+
+    /// Whether a category of notification goes out on a channel (``PreferenceStore``): bridge-wide defaults and
+    /// per-user overrides, told apart by `scope` (`tenant`, `user:<id>`).
+    private static func createNotificationPreferences(_ db: Database) throws {
+        try db.create(table: "notification_preferences", options: [.withoutRowID]) { t in
+            t.column("scope", .text).notNull()
+            t.column("category", .text).notNull()
+            t.column("channel", .text).notNull()
+            t.column("enabled", .boolean).notNull()
+            t.column("updated_at", .double).notNull()
+            t.primaryKey(["scope", "category", "channel"])
+        }
+    }
+
+    /// Broadcasts queued to run asynchronously (``BroadcastJobStore``), resumed after a restart.
+    private static func createBroadcastJobs(_ db: Database) throws {
+        try db.create(table: "broadcast_jobs") { t in
+            t.primaryKey("id", .text)
+            t.column("status", .text).notNull().check {
+                ["queued", "in_progress", "completed", "failed"].contains($0)
+            }
+            t.column("percentage_complete", .double).notNull().defaults(to: 0).check { $0 >= 0 && $0 <= 100 }
+            t.column("request", .text).notNull()
+            t.column("status_logs", .text).notNull().defaults(to: "[]")
+            t.column("created_at", .double).notNull()
+            t.column("requested_at", .double).notNull()
+            t.column("updated_at", .double).notNull()
+        }
+        try db.create(index: "broadcast_jobs_by_status", on: "broadcast_jobs", columns: ["status", "created_at"])
     }
 }

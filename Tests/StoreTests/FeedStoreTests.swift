@@ -29,6 +29,22 @@ struct FeedStoreTests {
         #expect(items[3].metadata == #"{"n":3}"#)
     }
 
+    @Test("An item filed with an id keeps it; filing the same id again fails and adds nothing")
+    func insertWithID() throws {
+        let feed = try BridgeDatabase.inMemory().feed
+        let item = try feed.insert(
+            id: "chosen-id", userID: "u1", appID: nil, eventCategory: "app.direct", title: "t", message: "m",
+            now: instant())
+        #expect(item.id == "chosen-id")
+        #expect(try feed.item(id: "chosen-id", userID: "u1") == item)
+        #expect(throws: StoreError.self) {
+            try feed.insert(
+                id: "chosen-id", userID: "u1", appID: nil, eventCategory: "app.direct", title: "again",
+                message: "m", now: instant(1))
+        }
+        #expect(try feed.list(userID: "u1").items == [item])
+    }
+
     @Test("Metadata must be a JSON object")
     func metadataIsAnObject() throws {
         let feed = try BridgeDatabase.inMemory().feed
