@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Notifications
-import OmiApps
+public import Notifications
+public import OmiApps
 import Store
 
 /// What the notification-centre routes need: the centre, the broadcast runner, the caller's user (the bridge's
@@ -40,7 +40,7 @@ struct NotificationCentreRoutes: Sendable {
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             return try await test(BodyObject(Data(buffer.readableBytesView), optional: true))
         }
-        group.get("deliveries") { request, _ in try deliveries(request.uri.queryParameters) }
+        group.get("deliveries") { request, _ in try listDeliveries(request) }
     }
 
     private func status() async throws -> Response {
@@ -75,7 +75,8 @@ struct NotificationCentreRoutes: Sendable {
         return try JSONResponse.make(TestBody(success: true, jobID: dispatch.notificationID))
     }
 
-    private func deliveries(_ query: Request.URI.Parameters) throws -> Response {
+    private func listDeliveries(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
         let limit = try FeedRoutes.integer(query.get("limit"), "limit", default: 50, in: FeedRoutes.limits)
         let offset = try FeedRoutes.integer(query.get("offset"), "offset", default: 0, in: 0...Int(Int32.max))
         var channel: String?

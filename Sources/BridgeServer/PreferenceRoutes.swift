@@ -30,7 +30,13 @@ struct PreferenceRoutes: Sendable {
         }
         group.put { request, context in
             try context.requireAdmin()
-            let (category, changes) = try await Self.update(from: request, context: context)
+            var (category, changes) = try await Self.update(from: request, context: context)
+            // A new category is created whole, so it shows in GET even when the body named no channel.
+            if try preferences.preferences(scope: .tenant, category: category).isEmpty {
+                for name in ChannelName.allCases where changes[name.rawValue] == nil {
+                    changes[name.rawValue] = policy.defaultEnabled
+                }
+            }
             try preferences.update(scope: .tenant, category: category, changes: changes, now: now())
             let tenant = try preferences.preferences(scope: .tenant)
             return try JSONResponse.make(

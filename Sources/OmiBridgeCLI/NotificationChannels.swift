@@ -5,7 +5,7 @@ import Notifications
 extension NotificationSettings {
     /// The configured channels (everything but `in_app`, which is the feed). `haptic` is the connected Omi, when
     /// the command has one (`run`); without it the channel reports `DEVICE_DISCONNECTED`.
-    func channels(http: HTTPClient, haptic: (any HapticActuator)?) -> [any NotificationChannel] {
+    func channels(http: HTTPClient) -> [any NotificationChannel] {
         // Filled in when the channel implementations land.
         []
     }

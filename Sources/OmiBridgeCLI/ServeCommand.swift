@@ -41,10 +41,10 @@ struct ServeCommand: AsyncParsableCommand {
         centreLogger.logLevel = .info
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let centre = NotificationCentre(
-            database: database, channels: settings.notifications.channels(http: http, haptic: nil),
+            database: database, channels: settings.notifications.channels(http: http),
             policy: settings.notifications.policy, retry: settings.notifications.retry, logger: centreLogger)
         let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
-        do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure(error.description) }
+        do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure("\(error)") }
         let direct = DirectNotifications(
             apps: settings.apps.apps, userID: settings.apps.uid, delivery: centre, mode: settings.directRateLimitMode)
         let api = NotificationCentreAPI(

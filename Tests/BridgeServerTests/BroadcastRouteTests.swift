@@ -41,7 +41,7 @@ struct BroadcastRouteTests {
                 #expect(item.title == "Maintenance" && item.subtitle == "Tonight" && item.eventCategory == "bridge.maintenance")
             }
             let missing = try await client.send(.get, "/v1/notifications/broadcast/nope", key: harness.memberKey)
-            #expect(missing.status == 404 && (try missing.envelope().type) == "not_found")
+            #expect(try missing.status == 404 && missing.envelope().type == "not_found")
         }
     }
 

@@ -29,12 +29,13 @@ struct NotificationCentreRouteTests {
         let api = Self.api(harness.database, [haptic, desktop], mode: .corrected)
         _ = try await api.centre.dispatch(
             BridgeNotification(userID: "u1", appID: nil, category: "app.message", title: "t", body: "b"))
+        // Both deliveries stay queued: the desktop one failed retryably, the haptic one waits for the device.
         try await harness.run(centre: api) { client in
             let reply = try await client.send(.get, "/v1/notifications/status", key: harness.memberKey)
             #expect(reply.status == 200)
             #expect(
                 reply.text
-                    == #"{"channels":{"desktop":{"ready":true},"device_haptic":{"ready":false,"reason":"DEVICE_DISCONNECTED"},"email":{"ready":false,"reason":"NOT_CONFIGURED"},"in_app":{"ready":true},"ntfy":{"ready":false,"reason":"NOT_CONFIGURED"},"sms":{"ready":false,"reason":"NOT_CONFIGURED"},"webhook":{"ready":false,"reason":"NOT_CONFIGURED"}},"direct_rate_limit_mode":"corrected","queue_depth":1}"#
+                    == #"{"channels":{"desktop":{"ready":true},"device_haptic":{"ready":false,"reason":"DEVICE_DISCONNECTED"},"email":{"ready":false,"reason":"NOT_CONFIGURED"},"in_app":{"ready":true},"ntfy":{"ready":false,"reason":"NOT_CONFIGURED"},"sms":{"ready":false,"reason":"NOT_CONFIGURED"},"webhook":{"ready":false,"reason":"NOT_CONFIGURED"}},"direct_rate_limit_mode":"corrected","queue_depth":2}"#
             )
             #expect(try await client.send(.get, "/v1/notifications/status").status == 401)
         }

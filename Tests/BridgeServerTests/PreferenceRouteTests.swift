@@ -17,7 +17,7 @@ struct PreferenceRouteTests {
         try await harness.run { client in
             #expect(try await client.send(.get, path, key: harness.memberKey).text == #"{"preferences":{},"scope":"tenant"}"#)
             let member = try await client.send(.put, path, key: harness.memberKey, body: #"{"category":"app.proactive","desktop":false}"#)
-            #expect(member.status == 403 && (try member.envelope().type) == "forbidden")
+            #expect(try member.status == 403 && member.envelope().type == "forbidden")
             #expect(try harness.database.preferences.preferences(scope: .tenant).isEmpty)
 
             let first = try await client.send(
@@ -27,7 +27,8 @@ struct PreferenceRouteTests {
             let channels = try #require(try second.object()["channels"] as? [String: Bool])
             #expect(channels["desktop"] == false && channels["email"] == true && channels["ntfy"] == true)
             #expect(channels.count == ChannelName.allCases.count)
-            #expect(try harness.database.preferences.preferences(scope: .tenant) == ["app.proactive": ["desktop": false, "email": true]])
+            let stored = try #require(try harness.database.preferences.preferences(scope: .tenant)["app.proactive"])
+            #expect(stored["desktop"] == false && stored["email"] == true && stored["ntfy"] == true)
 
             let mine = try await client.send(.put, path + "/me", key: harness.memberKey, body: #"{"category":"app.proactive","desktop":true}"#)
             #expect(mine.status == 200)
@@ -36,7 +37,11 @@ struct PreferenceRouteTests {
             let all = try await client.send(.get, path + "?scope=all", key: harness.memberKey).object()
             let merged = try #require((all["preferences"] as? [String: [String: Bool]])?["app.proactive"])
             #expect(merged["desktop"] == true && merged["email"] == true && merged["in_app"] == true)
+            let created = try await client.send(.put, path, key: harness.adminKey, body: #"{"category":"conversation.created"}"#)
+            #expect(created.status == 200)
+            #expect(try harness.database.preferences.preferences(scope: .tenant)["conversation.created"]?.count == ChannelName.allCases.count)
             let tenant = try await client.send(.get, path + "?scope=tenant", key: harness.memberKey).object()
+            #expect((tenant["preferences"] as? [String: Any])?["conversation.created"] != nil)
             #expect((tenant["preferences"] as? [String: [String: Bool]])?["app.proactive"]?["desktop"] == false)
         }
     }
@@ -65,7 +70,7 @@ struct PreferenceRouteTests {
                 }
             }
             let scope = try await client.send(.get, path + "?scope=everyone", key: harness.memberKey)
-            #expect(scope.status == 400 && (try scope.envelope().param) == "scope")
+            #expect(try scope.status == 400 && scope.envelope().param == "scope")
             #expect(try await client.send(.put, path, body: #"{"category":"a"}"#).status == 401)
             #expect(try harness.database.preferences.preferences(scope: .tenant).isEmpty)
             #expect(try harness.database.preferences.preferences(scope: .user("local-user")).isEmpty)

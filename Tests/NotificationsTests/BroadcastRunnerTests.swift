@@ -52,10 +52,10 @@ struct BroadcastRunnerTests {
         #expect(try database.broadcastJobs.unfinished().isEmpty)
     }
 
-    @Test("An unreadable stored request fails the job with that reason")
+    @Test("A stored request that does not decode fails the job with that reason")
     func unreadable() async throws {
         let database = try BridgeDatabase.inMemory()
-        let job = try database.broadcastJobs.create(request: "{not json", requestedAt: now.now, now: now.now)
+        let job = try database.broadcastJobs.create(request: #"{"title": 5}"#, requestedAt: now.now, now: now.now)
         let runner = runner(database)
         try await runner.resumeUnfinished()
         await runner.wait(for: job.id)
