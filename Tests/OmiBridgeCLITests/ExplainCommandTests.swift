@@ -93,7 +93,7 @@ struct ExplainCommandTests {
         let store = try StoreFixture(
             extra: """
                 user: {uid: u_check}
-                tanscriber: {backend: openai}
+                notifications: {channels: {ntfy: {topic: omi_alerts}}}
                 apps:
                   - id: coach
                     name: Coach
@@ -108,7 +108,8 @@ struct ExplainCommandTests {
                 "ok: 1 apps (1 enabled), transcriber pocketsphinx, storage \(store.database), uid u_check (\(store.config))\n"
             ),
             "\(ok.stdout)")
-        #expect(ok.stderr == "warning: \(store.config): section 'tanscriber' is not read by this version\n")
+        #expect(ok.stderr == "")
+        #expect(ok.stdout.contains("  notifications: in_app, desktop, device_haptic, ntfy (https://ntfy.sh, topic omi_alerts)"))
         #expect(
             ok.stdout.contains(
                 "  coach (Coach): external_integration,proactive_notification; triggers on memory_creation"))
@@ -118,10 +119,17 @@ struct ExplainCommandTests {
         user: {uid: "has space"}
         transcriber: {backend: command}
         ble: {colour: blue}
+        tanscriber: {backend: openai}
+        notifications: {channels: {email: {host: smtp.example, to: "not an address"}, pager: {}}, max_attempts: 0}
         """.write(toFile: bad, atomically: true, encoding: .utf8)
         let broken = try await CLI.run(["config", "check", "--config", bad])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("\(bad): ble.colour: unknown key"), "\(broken.stderr)")
         #expect(broken.stderr.contains("\(bad): user.uid: 'has space' is not URL-safe"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("\(bad): tanscriber: unknown section"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("\(bad): notifications.channels.email.from: missing"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("\(bad): notifications.channels.email.to[0]: 'not an address' is not an email address"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("\(bad): notifications.channels.pager: not a channel"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("\(bad): notifications.max_attempts: 0 is outside 1…100"), "\(broken.stderr)")
     }
 }
