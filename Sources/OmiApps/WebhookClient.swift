@@ -92,7 +92,9 @@ public final class WebhookClient: Sendable {
         }
     }
 
-    static func classify(_ error: any Error, url: String) -> WebhookFailure {
+    /// What a transport error from AsyncHTTPClient means, named after `url` (pass it redacted: it goes into the
+    /// message as given). Public for the notification centre's HTTP channels, which classify the same way.
+    public static func classify(_ error: any Error, url: String) -> WebhookFailure {
         let target = url.prefix { $0 != "?" }
         if error is NIOTooManyBytesError {
             return WebhookFailure(kind: .tooLarge, message: "\(target): answer larger than \(maxResponseBytes >> 20) MiB")

@@ -1,10 +1,11 @@
-import Foundation
+public import Foundation
 
 extension WebhookSigner {
     /// The headers of a signed delivery (omi-contract §3.6): `X-Omi-Signature` over the exact body at `now`,
     /// `X-Omi-Event`, and `X-Omi-Delivery` equal to `Idempotency-Key`. Empty when the app has no secret: then
     /// nothing is added, as upstream sends no extra headers to unsigned destinations.
-    static func headers(
+    /// Public for the notification centre's webhook channel, which signs the same way.
+    public static func headers(
         body: [UInt8], uid: String, secrets: [String], event: String, delivery: String, now: Date
     ) -> [String: String] {
         guard !secrets.isEmpty else { return [:] }
