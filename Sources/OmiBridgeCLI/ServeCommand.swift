@@ -40,8 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
         var centreLogger = Logger(label: "omi-bridge.notifications")
         centreLogger.logLevel = .info
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let channels = settings.notifications.channels(http: http)
         let centre = NotificationCentre(
-            database: database, channels: settings.notifications.channels(http: http),
+            database: database, channels: channels.all,
             policy: settings.notifications.policy, retry: settings.notifications.retry, logger: centreLogger)
         let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
         do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure("\(error)") }
@@ -56,13 +57,11 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [.init(service: app), .init(service: DeliveryService(worker: centre.worker))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await http.shutdown()
-            throw CLIFailure("the server stopped: \(error)")
-        }
+        let outcome: (any Error)?
+        do { try await group.run(); outcome = nil } catch { outcome = error }
+        await channels.close()
         try? await http.shutdown()
+        if let outcome { throw CLIFailure("the server stopped: \(outcome)") }
         print("stopped")
     }
 }
