@@ -35,6 +35,8 @@ struct DirectNotificationRoute: Sendable {
     let keys: AppKeyStore
     let now: @Sendable () -> Date
     private let limiter: Limiter
+    /// The apps by id: a lookup per request, whatever the number of apps.
+    private let apps: [String: AppManifest]
 
     final class Limiter: Sendable {
         let state: Mutex<DirectNotificationLimiter>
@@ -46,6 +48,7 @@ struct DirectNotificationRoute: Sendable {
         self.keys = keys
         self.now = now
         limiter = Limiter(DirectNotificationLimiter(mode: direct.mode))
+        apps = Dictionary(direct.apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func register(on router: Router<BridgeRequestContext>) {
@@ -68,7 +71,7 @@ struct DirectNotificationRoute: Sendable {
         }
         let key = String(header.dropFirst("Bearer ".count))
         // 3. A key of this app.
-        let app = direct.apps.first { $0.id == appID }
+        let app = apps[appID]
         let valid = (app?.apiKeyHashes ?? []) + ((try? keys.hashes(appID: appID)) ?? [])
         guard valid.contains(AppKeyStore.hash(key)) else { return try detail("Invalid API key", .forbidden) }
         // 4. The app exists here; 5. the user has it (the local user, the app enabled).

@@ -17,6 +17,7 @@ public final class NotificationCentre: NotificationDelivery {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let deliversOnDispatch: Bool
+    private let filings: FilingQueue
 
     /// `channels` are the configured ones besides `in_app` (which is the feed and always ready).
     /// `deliversOnDispatch`: start a delivery pass after each dispatch (off in tests that drive the worker).
@@ -27,6 +28,7 @@ public final class NotificationCentre: NotificationDelivery {
         deliversOnDispatch: Bool = true
     ) {
         self.deliversOnDispatch = deliversOnDispatch
+        self.filings = FilingQueue(database: database)
         let named = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.database = database
         self.policy = policy
@@ -78,38 +80,68 @@ public final class NotificationCentre: NotificationDelivery {
             body: notification.body, metadata: notification.metadata, createdAt: createdAt)
         let payload = Self.encode(message)
         var outcomes: [ChannelName: Outcome] = [:]
-        for name in chosen {
-            if name == .inApp {
-                try database.feed.insert(
-                    id: id, userID: message.userID, appID: message.appID, eventCategory: message.category,
-                    title: message.title, subtitle: message.subtitle, message: message.body,
-                    metadata: Self.encode(message.metadata), now: createdAt)
-                try enqueue(message, payload: payload, channel: name, status: .sent)
-                outcomes[name] = .delivered
-                continue
-            }
-            guard let channel = channels[name], await channel.readiness().reason != Self.notConfigured else {
+        var ready: [ChannelName] = []
+        for name in chosen where name != .inApp {
+            if let channel = channels[name], await channel.readiness().reason != Self.notConfigured {
+                ready.append(name)
+            } else {
                 outcomes[name] = .notConfigured
-                continue
             }
-            if !forced.contains(name), let limit = policy.limit(category: message.category, channel: name) {
-                let since = createdAt.addingTimeInterval(-limit.window)
-                let used = try database.deliveries.count(
-                    userID: message.userID, eventCategory: message.category, channel: name.rawValue, since: since)
-                if used >= limit.count {
-                    let reason =
-                        "RATE_LIMITED: \(limit.count) per \(Self.describe(limit.window)) for \(limit.category) on \(name.rawValue)"
-                    let row = try enqueue(message, payload: payload, channel: name, status: .failed, lastError: reason)
-                    outcomes[name] = .rateLimited(deliveryID: row.id)
-                    logger.info("\(reason)", metadata: ["notification": "\(id)"])
-                    continue
+        }
+        let policy = policy
+        let configured = ready
+        let inApp = chosen.contains(.inApp)
+        // The rows, decided from the limits' counts when a limit applies (read by the caller of this closure).
+        let decide: @Sendable (BridgeDatabase) throws(StoreError) -> (NotificationFiling, [ChannelName: Outcome]) = {
+            database throws(StoreError) in
+            var rows: [DeliveryRecord] = []
+            var decided: [ChannelName: Outcome] = [:]
+            if inApp {
+                rows.append(Self.row(message, payload: payload, channel: .inApp, status: .sent))
+                decided[.inApp] = .delivered
+            }
+            for name in configured {
+                if !forced.contains(name), let limit = policy.limit(category: message.category, channel: name) {
+                    let used = try database.deliveries.count(
+                        userID: message.userID, eventCategory: message.category, channel: name.rawValue,
+                        since: createdAt.addingTimeInterval(-limit.window))
+                    if used >= limit.count {
+                        let reason =
+                            "RATE_LIMITED: \(limit.count) per \(Self.describe(limit.window)) for \(limit.category) on \(name.rawValue)"
+                        let row = Self.row(message, payload: payload, channel: name, status: .failed, lastError: reason)
+                        rows.append(row)
+                        decided[name] = .rateLimited(deliveryID: row.id)
+                        continue
+                    }
                 }
+                let row = Self.row(message, payload: payload, channel: name)
+                rows.append(row)
+                decided[name] = .queued(deliveryID: row.id)
             }
-            outcomes[name] = .queued(deliveryID: try enqueue(message, payload: payload, channel: name).id)
+            let item = FeedItem(
+                id: id, userID: message.userID, appID: message.appID, eventCategory: message.category,
+                title: message.title, subtitle: message.subtitle, message: message.body, isRead: false,
+                metadata: Self.encode(message.metadata), createdAt: createdAt)
+            return (NotificationFiling(feedItem: inApp ? item : nil, deliveries: rows), decided)
+        }
+        let counted = ready.contains { policy.limit(category: message.category, channel: $0) != nil }
+        if counted {
+            outcomes.merge(try await filings.fileCounted(decide)) { _, new in new }
+        } else {
+            let (filing, decided) = try decide(database)
+            try await filings.file(filing)
+            outcomes.merge(decided) { _, new in new }
+        }
+        for case (let name, .rateLimited) in outcomes {
+            logger.info(
+                "RATE_LIMITED: \(message.category) on \(name.rawValue)", metadata: ["notification": "\(id)"])
         }
         logger.info(
             "notification \(message.category): \(message.title)",
-            metadata: ["notification": "\(id)", "channels": "\(chosen.map(\.rawValue).joined(separator: ","))"])
+            metadata: [
+                "notification": "\(id)",
+                "channels": "\(outcomes.filter { $0.value != .notConfigured }.keys.sorted().map(\.rawValue).joined(separator: ","))",
+            ])
         if deliversOnDispatch, outcomes.values.contains(where: { if case .queued = $0 { true } else { false } }) {
             Task { await worker.deliverDue() }
         }
@@ -129,15 +161,16 @@ public final class NotificationCentre: NotificationDelivery {
     /// The reason code of a channel the config does not set up.
     public static let notConfigured = "NOT_CONFIGURED"
 
-    @discardableResult
-    private func enqueue(
+    private static func row(
         _ message: ChannelMessage, payload: String, channel: ChannelName, status: DeliveryStatus = .queued,
         lastError: String? = nil
-    ) throws(StoreError) -> DeliveryRecord {
-        try database.deliveries.enqueue(
-            notificationID: message.notificationID, userID: message.userID, channel: channel.rawValue,
+    ) -> DeliveryRecord {
+        DeliveryRecord(
+            id: UUID().uuidString, notificationID: message.notificationID, userID: message.userID,
+            channel: channel.rawValue, status: status, attemptCount: status == .sent ? 1 : 0, lastError: lastError,
+            nextAttemptAt: message.createdAt, createdAt: message.createdAt, updatedAt: message.createdAt,
             eventCategory: message.category, title: message.title, notificationCreatedAt: message.createdAt,
-            payload: payload, status: status, lastError: lastError, now: message.createdAt)
+            payload: payload)
     }
 
     private static func encode(_ value: some Encodable) -> String {

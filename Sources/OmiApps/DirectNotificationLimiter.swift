@@ -18,7 +18,14 @@ public struct DirectNotificationLimiter: Sendable, Equatable {
     }
 
     public let mode: Mode
-    private var counts: [String: Int] = [:]
+    /// The UTC hour the counts are for; a request in a later hour starts them afresh (O(1) per request).
+    private var hour = Int.min
+    private var counts: [Key: Int] = [:]
+
+    private struct Key: Hashable, Sendable {
+        var appID: String
+        var uid: String
+    }
 
     public init(mode: Mode = .upstream) { self.mode = mode }
 
@@ -28,11 +35,14 @@ public struct DirectNotificationLimiter: Sendable, Equatable {
     public mutating func request(appID: String, uid: String, now: Date) -> Verdict {
         let epoch = Int(now.timeIntervalSince1970.rounded(.down))
         let hour = epoch / 3600
-        let key = "\(appID):\(uid):\(hour)"
         let reset = 3600 - epoch % 3600
+        if hour != self.hour {  // earlier hours are over
+            self.hour = hour
+            counts.removeAll(keepingCapacity: true)
+        }
+        let key = Key(appID: appID, uid: uid)
         let count = counts[key, default: 0]
         guard count < allowedPerHour else { return Verdict(allowed: false, remaining: 0, reset: reset) }
-        counts = counts.filter { $0.key.hasSuffix(":\(hour)") }  // earlier hours are over
         counts[key] = count + 1
         return Verdict(allowed: true, remaining: allowedPerHour - count - 1, reset: reset)
     }

@@ -35,21 +35,25 @@ public struct DeliveryStore: Sendable {
             attemptCount: status == .sent ? 1 : 0, lastError: lastError, nextAttemptAt: now, createdAt: now,
             updatedAt: now, eventCategory: eventCategory, title: title, notificationCreatedAt: notificationCreatedAt,
             payload: payload)
-        try database.write(doing) { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO deliveries (id, notification_id, user_id, channel, status, attempt_count, last_error,
-                                            next_attempt_at, created_at, updated_at, event_category, title,
-                                            notification_created_at, payload)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    record.id, notificationID, userID, channel, status.rawValue, record.attemptCount, lastError,
-                    now.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, eventCategory,
-                    title, notificationCreatedAt.timeIntervalSince1970, payload,
-                ])
-        }
+        try database.write(doing) { db in try Self.write(record, db) }
         return record
+    }
+
+    /// Inserts `record` in the open transaction `db`; ``BridgeDatabase/file(_:)`` batches these.
+    static func write(_ record: DeliveryRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (id, notification_id, user_id, channel, status, attempt_count, last_error,
+                                        next_attempt_at, created_at, updated_at, event_category, title,
+                                        notification_created_at, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.id, record.notificationID, record.userID, record.channel, record.status.rawValue,
+                record.attemptCount, record.lastError, record.nextAttemptAt.timeIntervalSince1970,
+                record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970, record.eventCategory,
+                record.title, record.notificationCreatedAt.timeIntervalSince1970, record.payload,
+            ])
     }
 
     /// Queued deliveries whose `nextAttemptAt` is at or before `now`, the longest-waiting first, at most `limit`.

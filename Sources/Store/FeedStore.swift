@@ -28,19 +28,22 @@ public struct FeedStore: Sendable {
         let item = FeedItem(
             id: id ?? UUID().uuidString, userID: userID, appID: appID, eventCategory: eventCategory, title: title,
             subtitle: subtitle, message: message, isRead: false, metadata: metadata, createdAt: now)
-        try database.write(doing) { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO feed (id, user_id, app_id, event_category, title, subtitle, message, is_read,
-                                      metadata, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                    """,
-                arguments: [
-                    item.id, userID, appID, eventCategory, title, subtitle, message, metadata,
-                    now.timeIntervalSince1970,
-                ])
-        }
+        try database.write(doing) { db in try Self.write(item, db) }
         return item
+    }
+
+    /// Inserts `item` (unread) in the open transaction `db`; ``BridgeDatabase/file(_:)`` batches these.
+    static func write(_ item: FeedItem, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO feed (id, user_id, app_id, event_category, title, subtitle, message, is_read,
+                                  metadata, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                """,
+            arguments: [
+                item.id, item.userID, item.appID, item.eventCategory, item.title, item.subtitle, item.message,
+                item.metadata, item.createdAt.timeIntervalSince1970,
+            ])
     }
 
     /// One page of the user's feed, newest first, and the total number of items matching (all, or unread only).

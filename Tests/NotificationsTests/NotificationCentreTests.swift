@@ -200,4 +200,49 @@ struct NotificationCentreTests {
         #expect(channels[.sms] == .notReady("NOT_CONFIGURED") && channels[.email] == .notReady("NOT_CONFIGURED"))
         #expect(Set(channels.keys) == Set(ChannelName.allCases))
     }
+
+    @Test("Concurrent dispatches are committed together and all kept; a limit holds under concurrency")
+    func concurrent() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try BridgeDatabase(path: directory.appendingPathComponent("bridge.sqlite").path)
+        let centre = centre(database, [RecordingChannel(.desktop)])
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<200 {
+                group.addTask { try await centre.dispatch(note(title: "n\(i)")).notificationID }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 200)
+        #expect(try database.feed.list(userID: "u1", limit: 0).total == 200)
+        #expect(try database.deliveries.queueDepth() == 200)
+        let outcomes = try await withThrowingTaskGroup(of: NotificationCentre.Outcome?.self) { group in
+            for _ in 0..<20 { group.addTask { try await centre.dispatch(note("device.disconnected")).outcomes[.desktop] } }
+            return try await group.reduce(into: [NotificationCentre.Outcome?]()) { $0.append($1) }
+        }
+        let queued = outcomes.filter { if case .queued = $0 { true } else { false } }
+        #expect(queued.count == 1, "\(outcomes)")
+    }
+
+    @Test("A filing is written whole or not at all")
+    func atomicFiling() throws {
+        let database = try BridgeDatabase.inMemory()
+        let item = FeedItem(
+            id: "n1", userID: "u1", appID: nil, eventCategory: "app.message", title: "t", subtitle: nil, message: "m",
+            isRead: false, metadata: "{}", createdAt: now.now)
+        func row(_ id: String, payload: String) -> DeliveryRecord {
+            DeliveryRecord(
+                id: id, notificationID: "n1", userID: "u1", channel: "desktop", status: .queued, attemptCount: 0,
+                lastError: nil, nextAttemptAt: now.now, createdAt: now.now, updatedAt: now.now,
+                eventCategory: "app.message", title: "t", notificationCreatedAt: now.now, payload: payload)
+        }
+        #expect(throws: StoreError.self) {
+            try database.file([NotificationFiling(feedItem: item, deliveries: [row("d1", payload: "{}"), row("d2", payload: "[]")])])
+        }
+        #expect(throws: StoreError.self) {  // the same delivery id twice: the transaction rolls back
+            try database.file([NotificationFiling(feedItem: item, deliveries: [row("d1", payload: "{}"), row("d1", payload: "{}")])])
+        }
+        #expect(try database.feed.list(userID: "u1").total == 0)
+        #expect(try database.deliveries.queueDepth() == 0)
+    }
 }
