@@ -136,6 +136,8 @@ let package = Package(
             dependencies: [
                 "Notifications", "Store", "OmiApps", "DBusKit", "BridgeTesting",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                // The loopback SMTP receiver upgrades to TLS (STARTTLS, implicit TLS) with NIOSSLServerHandler.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),
         .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
