@@ -43,6 +43,7 @@ extension NotificationSettings {
                         serverURL: ntfyServer, topic: ntfyTopic, accessToken: ntfyToken.value),
                     client: http))
         }
+        if let email { all.append(EmailChannel(configuration: email)) }
         return ConfiguredChannels(all: all, desktop: desktopChannel)
     }
 }

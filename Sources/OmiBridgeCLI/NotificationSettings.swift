@@ -24,17 +24,8 @@ struct NotificationSettings {
     var ntfyServer = "https://ntfy.sh"
     var ntfyTopic: String?
     var ntfyToken = TranscriberSettings.SecretSource(environment: ["OMI_BRIDGE_NTFY_TOKEN"])
-    var email: Email?
-
-    struct Email {
-        var host = ""
-        var port: Int?
-        var security = "starttls"
-        var username: String?
-        var password = TranscriberSettings.SecretSource(environment: ["OMI_BRIDGE_SMTP_PASSWORD"])
-        var from = ""
-        var to: [String] = []
-    }
+    /// Built and checked while the file is read, so a bad address or host is reported with its path.
+    var email: EmailConfiguration?
 
     mutating func apply(_ keys: [String: Any], _ values: inout ConfigValues) {
         for (key, raw) in keys {
@@ -145,31 +136,41 @@ struct NotificationSettings {
             if ntfyTopic == nil, keys["topic"] == nil { values.problem("\(at).topic", "missing") }
             if !enabled { ntfyTopic = nil }
         case .email:
-            var mail = Email()
+            var host = "", from = "", to: [String] = [], port: Int?, username: String?
+            var security = EmailConfiguration.Security.starttls
+            var password = TranscriberSettings.SecretSource(environment: ["OMI_BRIDGE_SMTP_PASSWORD"])
             for (key, value) in keys where key != "enabled" {
                 let path = "\(at).\(key)"
                 switch key {
-                case "host": if let v = values.string(value, path, { $0.isEmpty ? "empty" : nil }) { mail.host = v }
-                case "port": mail.port = values.integer(value, path, in: 1...65535)
+                case "host": if let v = values.string(value, path, { $0.isEmpty ? "empty" : nil }) { host = v }
+                case "port": port = values.integer(value, path, in: 1...65535)
                 case "security":
-                    if let v = values.string(value, path, { ["starttls", "tls", "none"].contains($0) ? nil : "not one of starttls, tls, none" }) {
-                        mail.security = v
+                    if let v = values.choice(value, path, EmailConfiguration.Security.self, "starttls, tls, none") {
+                        security = v
                     }
-                case "username": mail.username = values.string(value, path)
-                case "password": mail.password.inline = values.string(value, path)
-                case "from": if let v = values.string(value, path, Self.addressProblem) { mail.from = v }
+                case "username": username = values.string(value, path)
+                case "password": password.inline = values.string(value, path)
+                case "from": if let v = values.string(value, path, Self.addressProblem) { from = v }
                 case "to":
                     if let list = values.strings(value, path) {
                         for (i, address) in list.enumerated() {
                             if let reason = Self.addressProblem(address) { values.problem("\(path)[\(i)]", "'\(address)' is \(reason)") }
                         }
-                        mail.to = list
+                        to = list
                     }
                 default: values.unknown(path)
                 }
             }
             for required in ["host", "from", "to"] where keys[required] == nil { values.problem("\(at).\(required)", "missing") }
-            email = enabled ? mail : nil
+            guard enabled, !host.isEmpty, !from.isEmpty, !to.isEmpty else { return }
+            do {
+                email = try EmailConfiguration(
+                    host: host, port: port, security: security, username: username, password: password.value,
+                    from: from, to: to)
+            } catch {
+                // The error names its field (`host`, `to[1]`); reported under this section's path.
+                values.problem("\(at).\(error.field)", error.message)
+            }
         }
     }
 
@@ -192,7 +193,7 @@ extension NotificationSettings {
         if haptic { channels.append("device_haptic") }
         if let webhookURL { channels.append("webhook (\(WebhookURLDisplay.redacted(webhookURL)))") }
         if let ntfyTopic { channels.append("ntfy (\(ntfyServer), topic \(ntfyTopic))") }
-        if let email { channels.append("email (\(email.host), \(email.security), \(email.to.count) recipients)") }
+        if let email { channels.append("email (\(email.host):\(email.port), \(email.security.rawValue), \(email.to.count) recipients)") }
         return channels.joined(separator: ", ") + "; \(limits.count) category limits"
     }
 }

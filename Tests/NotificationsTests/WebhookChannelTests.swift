@@ -107,9 +107,12 @@ struct WebhookChannelTests {
         let channel = WebhookChannel(configuration: .init(url: url, timeout: .seconds(2)))
         let failure = await #expect(throws: ChannelFailure.self) { try await channel.send(sample) }
         #expect(failure?.retryable == true)
-        // AsyncHTTPClient retries a refused connect until the deadline, then reports the refusal.
-        #expect(failure?.reason.hasPrefix("unreachable: \(url): ") == true, "\(String(describing: failure))")
-        #expect(failure?.reason.contains("refused") == true, "\(String(describing: failure))")
+        // AsyncHTTPClient retries a refused connect until the deadline, then reports the refusal — or, when the
+        // deadline falls during an attempt (a loaded machine), the timeout. Either way it names the URL.
+        let reason = failure?.reason ?? ""
+        #expect(
+            (reason.hasPrefix("unreachable: \(url): ") && reason.contains("refused")) || reason.hasPrefix("timeout: \(url)"),
+            "\(reason)")
     }
 
     @Test("A receiver slower than the timeout is a retryable timeout")
@@ -117,9 +120,7 @@ struct WebhookChannelTests {
         let receiver = try LoopbackHTTPServer { _ in .delayed(.seconds(3), status: 200, body: []) }
         defer { receiver.stop() }
         let channel = WebhookChannel(configuration: .init(url: receiver.baseURL + "/slow", timeout: .milliseconds(300)))
-        let began = ContinuousClock.now
         let failure = await #expect(throws: ChannelFailure.self) { try await channel.send(sample) }
-        #expect(ContinuousClock.now - began < .seconds(2))
         #expect(failure?.retryable == true)
         #expect(
             failure?.reason.hasPrefix("timeout: \(receiver.baseURL)/slow") == true, "\(String(describing: failure))")

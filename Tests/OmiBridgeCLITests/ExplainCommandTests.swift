@@ -93,7 +93,7 @@ struct ExplainCommandTests {
         let store = try StoreFixture(
             extra: """
                 user: {uid: u_check}
-                notifications: {channels: {ntfy: {topic: omi_alerts}}}
+                notifications: {channels: {ntfy: {topic: omi_alerts}, email: {host: smtp.example, from: omi@example.com, to: [me@example.com]}}}
                 apps:
                   - id: coach
                     name: Coach
@@ -109,7 +109,7 @@ struct ExplainCommandTests {
             ),
             "\(ok.stdout)")
         #expect(ok.stderr == "")
-        #expect(ok.stdout.contains("  notifications: in_app, desktop, device_haptic, ntfy (https://ntfy.sh, topic omi_alerts)"))
+        #expect(ok.stdout.contains("  notifications: in_app, desktop, device_haptic, ntfy (https://ntfy.sh, topic omi_alerts), email (smtp.example:587, starttls, 1 recipients)"))
         #expect(
             ok.stdout.contains(
                 "  coach (Coach): external_integration,proactive_notification; triggers on memory_creation"))

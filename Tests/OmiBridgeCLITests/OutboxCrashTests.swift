@@ -38,8 +38,12 @@ struct OutboxCrashTests {
                 external_integration: {triggers_on: memory_creation, webhook_url: "\(server.baseURL)/memory"}
             """.write(toFile: config, atomically: true, encoding: .utf8)
 
-        let bridge = try CLI.start(["transcribe", wav, "--config", config], log: dir.appendingPathComponent("run.log").path)
-        #expect(await eventually { server.requests.count == 1 })  // enqueued, and the delivery is on the wire
+        let log = dir.appendingPathComponent("run.log").path
+        let bridge = try CLI.start(["transcribe", wav, "--config", config], log: log)
+        // Enqueued, and the delivery is on the wire.
+        #expect(
+            await eventually { server.requests.count == 1 },
+            "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
         kill(bridge.processIdentifier, SIGKILL)
         bridge.waitUntilExit()
         #expect(bridge.terminationReason == .uncaughtSignal)
