@@ -70,8 +70,7 @@ public final class NotificationCentre: NotificationDelivery {
     ) async throws(StoreError) -> Dispatch {
         let createdAt = now()
         let id = UUID().uuidString
-        let tenant = try database.preferences.preferences(scope: .tenant)
-        let user = try database.preferences.preferences(scope: .user(notification.userID))
+        let (tenant, user) = try database.preferences.preferences(tenantAndUser: notification.userID)
         let chosen = policy.channels(
             category: notification.category, requested: requested, forced: forced, tenant: tenant, user: user)
         let message = ChannelMessage(

@@ -37,7 +37,8 @@ public struct AppKeyStore: Sendable {
     public func hashes(appID: String) throws(StoreError) -> [String] {
         try database.read("reading the keys of app \(appID)") { db in
             try String.fetchAll(
-                db, sql: "SELECT hash FROM app_keys WHERE app_id = ? AND revoked_at IS NULL", arguments: [appID])
+                db.cachedStatement(sql: "SELECT hash FROM app_keys WHERE app_id = ? AND revoked_at IS NULL"),
+                arguments: [appID])
         }
     }
 

@@ -76,20 +76,21 @@ public struct BridgeDatabase: Sendable {
     // MARK: - Access for the stores
 
     /// Runs `updates` in a write transaction; any failure becomes a ``StoreError`` naming the file and `doing`.
-    func write<T>(_ doing: String, _ updates: (Database) throws -> T) throws(StoreError) -> T {
+    /// `doing` is only built when there is an error to report.
+    func write<T>(_ doing: @autoclosure () -> String, _ updates: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.write(updates)
         } catch {
-            throw storeError(doing, error)
+            throw storeError(doing(), error)
         }
     }
 
     /// Runs `value` with a read-only view of the database; any failure becomes a ``StoreError``.
-    func read<T>(_ doing: String, _ value: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ doing: @autoclosure () -> String, _ value: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.read(value)
         } catch {
-            throw storeError(doing, error)
+            throw storeError(doing(), error)
         }
     }
 

@@ -41,13 +41,14 @@ public struct DeliveryStore: Sendable {
 
     /// Inserts `record` in the open transaction `db`; ``BridgeDatabase/file(_:)`` batches these.
     static func write(_ record: DeliveryRecord, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO deliveries (id, notification_id, user_id, channel, status, attempt_count, last_error,
                                         next_attempt_at, created_at, updated_at, event_category, title,
                                         notification_created_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 record.id, record.notificationID, record.userID, record.channel, record.status.rawValue,
                 record.attemptCount, record.lastError, record.nextAttemptAt.timeIntervalSince1970,

@@ -34,12 +34,14 @@ public struct FeedStore: Sendable {
 
     /// Inserts `item` (unread) in the open transaction `db`; ``BridgeDatabase/file(_:)`` batches these.
     static func write(_ item: FeedItem, _ db: Database) throws {
-        try db.execute(
+        // A cached statement: compiled once per connection, not per notification.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO feed (id, user_id, app_id, event_category, title, subtitle, message, is_read,
                                   metadata, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 item.id, item.userID, item.appID, item.eventCategory, item.title, item.subtitle, item.message,
                 item.metadata, item.createdAt.timeIntervalSince1970,

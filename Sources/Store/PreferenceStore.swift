@@ -27,6 +27,28 @@ public struct PreferenceStore: Sendable {
         }
     }
 
+    /// The bridge-wide preferences and one user's overrides, in one read: what every dispatch needs.
+    public func preferences(
+        tenantAndUser userID: String
+    ) throws(StoreError) -> (tenant: [String: [String: Bool]], user: [String: [String: Bool]]) {
+        let user = PreferenceScope.user(userID).description
+        return try database.read("reading the notification preferences of \(userID)") { db in
+            var tenant: [String: [String: Bool]] = [:]
+            var overrides: [String: [String: Bool]] = [:]
+            let statement = try db.cachedStatement(
+                sql: "SELECT scope, category, channel, enabled FROM notification_preferences WHERE scope IN (?, ?)")
+            for row in try Row.fetchAll(statement, arguments: [PreferenceScope.tenant.description, user]) {
+                let scope: String = row["scope"]
+                if scope == user {
+                    overrides[row["category"], default: [:]][row["channel"]] = row["enabled"]
+                } else {
+                    tenant[row["category"], default: [:]][row["channel"]] = row["enabled"]
+                }
+            }
+            return (tenant, overrides)
+        }
+    }
+
     /// The channels of one category in `scope` (channel → enabled); empty when the category is not there.
     public func preferences(scope: PreferenceScope, category: String) throws(StoreError) -> [String: Bool] {
         try database.read("reading the \(scope) notification preferences of \(category)") { db in

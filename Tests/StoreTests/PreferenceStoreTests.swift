@@ -130,4 +130,19 @@ struct PreferenceStoreTests {
         #expect(
             try BridgeDatabase(path: path).preferences.preferences(scope: .tenant) == ["app.message": ["email": false]])
     }
+
+    @Test("One read gives the bridge-wide preferences and exactly one user's overrides")
+    func tenantAndUser() throws {
+        let database = try BridgeDatabase.inMemory()
+        let at = Date(timeIntervalSince1970: 1_750_000_000)
+        try database.preferences.update(scope: .tenant, category: "app.message", changes: ["email": false], now: at)
+        try database.preferences.update(scope: .user("u1"), category: "app.message", changes: ["email": true], now: at)
+        try database.preferences.update(scope: .user("u2"), category: "device.battery_low", changes: ["desktop": false], now: at)
+        try database.preferences.update(scope: .user("tenant"), category: "x", changes: ["sms": true], now: at)
+        let (tenant, user) = try database.preferences.preferences(tenantAndUser: "u1")
+        #expect(tenant == ["app.message": ["email": false]])
+        #expect(user == ["app.message": ["email": true]])
+        let named = try database.preferences.preferences(tenantAndUser: "tenant")
+        #expect(named.tenant == ["app.message": ["email": false]] && named.user == ["x": ["sms": true]])
+    }
 }
