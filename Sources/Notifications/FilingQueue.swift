@@ -1,3 +1,4 @@
+import Dispatch
 public import Store
 
 /// Group commit for the centre's writes: filings that arrive while a commit is on disk wait and go into the next
@@ -54,10 +55,23 @@ actor FilingQueue {
         draining = false
     }
 
-    /// One transaction for the whole batch; if it fails, each filing alone, so one bad filing fails only itself.
+    /// Where the commits block: a thread of its own, so the fsync never holds one of the few cooperative threads
+    /// (two on a Pi or this machine) that every request needs meanwhile.
+    private static let committer = DispatchQueue(label: "omi-bridge.notifications.commit", qos: .userInitiated)
+
+    /// One transaction for the whole batch, on ``committer``.
     private nonisolated static func write(
         _ filings: [NotificationFiling], to database: BridgeDatabase
     ) async -> [Result<Void, any Error>] {
+        await withCheckedContinuation { done in
+            committer.async { done.resume(returning: commit(filings, to: database)) }
+        }
+    }
+
+    /// One transaction for the whole batch; if it fails, each filing alone, so one bad filing fails only itself.
+    private nonisolated static func commit(
+        _ filings: [NotificationFiling], to database: BridgeDatabase
+    ) -> [Result<Void, any Error>] {
         do {
             try database.file(filings)
             return filings.map { _ in .success(()) }
