@@ -37,23 +37,29 @@ struct BridgeSettings {
         return base + "/omi-bridge/config.yaml"
     }
 
-    /// Loads `path`, or the default file if it exists, or the built-in defaults. Problems exit 2.
-    static func load(_ path: String?) throws(CLIFailure) -> BridgeSettings {
+    /// Loads `path`, or the default file if it exists, or the built-in defaults, then applies the environment's
+    /// `OMI_BRIDGE_<SECTION>__<KEY>` overrides. Problems exit 2, each with its path (and the variable that set it).
+    static func load(
+        _ path: String?, environment: EnvironmentOverrides = EnvironmentOverrides()
+    ) throws(CLIFailure) -> BridgeSettings {
         let file = path ?? defaultPath
-        guard path != nil || FileManager.default.fileExists(atPath: file) else { return BridgeSettings() }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CLIFailure("\(file): cannot read the configuration file", exitCode: 2)
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        let root: Any?
-        do { root = try Yams.load(yaml: text) } catch {
-            throw CLIFailure("\(file): not valid YAML: \(error)", exitCode: 2)
+        var root: Any?
+        if path != nil || FileManager.default.fileExists(atPath: file) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIFailure("\(file): cannot read the configuration file", exitCode: 2)
+            }
+            do { root = try Yams.load(yaml: String(decoding: data, as: UTF8.self)) } catch {
+                throw CLIFailure("\(file): not valid YAML: \(error)", exitCode: 2)
+            }
+        } else if environment.isEmpty {
+            return BridgeSettings()
         }
         var settings = BridgeSettings()
         var values = ConfigValues()
-        guard let top = (root ?? [String: Any]()) as? [String: Any] else {
+        guard let fileTop = (root ?? [String: Any]()) as? [String: Any] else {
             throw CLIFailure("\(file): the top level must be a mapping of sections", exitCode: 2)
         }
+        let top = environment.applied(to: fileTop, &values)
         for (section, value) in top {
             switch section {
             case "ble", "audio", "transcriber", "user", "webhooks", "storage", "generator", "server", "notifications":
@@ -117,7 +123,10 @@ struct BridgeSettings {
         }
         if let apps = top["apps"] { settings.apps.applyApps(apps, configFile: file, &values) }
         guard values.problems.isEmpty else {
-            throw CLIFailure(values.problems.sorted().map { "\(file): \($0)" }.joined(separator: "\n"), exitCode: 2)
+            let lines = values.problems.sorted().map { problem in
+                environment.variable(for: problem).map { "\(file): \(problem) (set by \($0))" } ?? "\(file): \(problem)"
+            }
+            throw CLIFailure(lines.joined(separator: "\n"), exitCode: 2)
         }
         return settings
     }
