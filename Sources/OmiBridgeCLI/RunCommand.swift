@@ -1,9 +1,14 @@
 import ArgumentParser
+import AsyncHTTPClient
 import BlueZ
 import DBusKit
 import Foundation
+import Logging
+import Notifications
 import OmiAudio
 import OmiDevice
+import Store
+import Synchronization
 
 /// `omi-bridge run`: connect to an Omi and run the audio pipeline, reconnecting for ever.
 struct RunCommand: AsyncParsableCommand {
@@ -51,14 +56,35 @@ struct RunCommand: AsyncParsableCommand {
         let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
         log("connecting via the \(bus)"
             + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
+        // Device notifications (battery low, disconnected) through the notification centre, whose channels
+        // include buzzing this very Omi; queued deliveries stay in the database for the next run or `serve`.
+        let database: BridgeDatabase
+        do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let channels = settings.notifications.channels(http: http, haptic: OmiHaptic(session: session))
+        let centre = NotificationCentre(
+            database: database, channels: channels.all, policy: settings.notifications.policy,
+            retry: settings.notifications.retry, logger: Logger(label: "omi-bridge.notifications"))
+        let deliveries = Task { await centre.worker.run() }
+        let uid = settings.apps.uid
+        let stopping = Mutex(false)  // our own disconnect at the end is not an alert
         let systemd = SystemdNotifier()
         systemd.ready(status: "looking for an Omi")
         let events = Task {
+            var alerts = DeviceAlerts(userID: uid)
             for await event in session.events {
                 log(event.description)
                 switch event {
-                case .connected(let address, _, _): systemd.status("streaming from \(address)")
-                case .disconnected(let reason): systemd.status("reconnecting (\(reason))")
+                case .connected(let address, let name, _):
+                    alerts.connected(address: address, name: name)
+                    systemd.status("streaming from \(address)")
+                case .battery(let level):
+                    if let alert = alerts.battery(level) { await centre.deliver(alert) }
+                case .disconnected(let reason):
+                    if !stopping.withLock({ $0 }), let alert = alerts.disconnected(reason: reason) {
+                        await centre.deliver(alert)
+                    }
+                    systemd.status("reconnecting (\(reason))")
                 case .state(.waitingForBlueZ): systemd.status("waiting for BlueZ")
                 default: break
                 }
@@ -82,12 +108,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         await SignalTrap.waitForTermination(orAfter: duration)
         log("stopping")
+        stopping.withLock { $0 = true }
         systemd.stopping()
         watchdog.cancel()
         reporter.cancel()
         await session.stop()
         await runner.value
         events.cancel()
+        deliveries.cancel()
+        await deliveries.value
+        await channels.close()
+        try? await http.shutdown()
         consumer.finish()
         if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
         if let wavOut {
