@@ -146,6 +146,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 // The loopback SMTP receiver upgrades to TLS (STARTTLS, implicit TLS) with NIOSSLServerHandler.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
         .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
