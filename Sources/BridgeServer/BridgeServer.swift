@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 public import Logging
+public import Metrics
 public import Notifications
 public import Store
 
@@ -28,21 +29,33 @@ public struct BridgeServerConfiguration: Sendable, Equatable {
 /// try await app.runService()  // until SIGINT/SIGTERM
 /// ```
 public enum BridgeServer {
-    /// The router: `GET /healthz` without a key; everything else behind ``BearerAuthMiddleware``.
+    /// The router: `GET /healthz`, `GET /readyz` and `GET /metrics` without a key; everything else behind
+    /// ``BearerAuthMiddleware``.
     /// `now` stamps created rows (facts), so tests can fix the clock.
     /// `direct`: the Omi-compatible direct-notification route (omi-contract §5), which takes apps' own keys.
     /// `centre`: the notification centre (status, test send, deliveries, preferences, broadcasts); without it
     /// those routes still answer, test send and broadcast with the contract's 500.
+    /// `metrics`: what `GET /metrics` serves (the registry the CLI bootstrapped swift-metrics with); nil answers 404.
+    /// `metricsFactory`: where the request metrics are recorded; the bootstrapped backend unless a test passes one.
+    /// `readiness`: extra checks for `GET /readyz`, after the database's and the centre's.
     public static func makeRouter(
         database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
-        centre: NotificationCentreAPI? = nil
+        centre: NotificationCentreAPI? = nil, metrics: (any MetricsExposition)? = nil,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, readiness: [ReadinessCheck] = []
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
-        // Order matters: the envelope middleware must wrap authentication, and both must precede the routes.
+        // Order matters: the metrics middleware sees the status the envelope chose, the envelope middleware must
+        // wrap authentication, and all must precede the routes.
+        router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
         router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: BearerAuthMiddleware(keys: database.apiKeys, publicPrefixes: [DirectNotificationRoute.path]))
+        router.add(
+            middleware: BearerAuthMiddleware(
+                keys: database.apiKeys, publicPaths: ["/healthz", "/readyz", "/metrics"],
+                publicPrefixes: [DirectNotificationRoute.path]))
         if let direct { DirectNotificationRoute(direct: direct, keys: database.appKeys, now: now).register(on: router) }
         router.get("/healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
+        let checks = [ReadinessCheck.database(database)] + (centre.map { [.notifications($0.centre)] } ?? []) + readiness
+        ObservabilityRoutes(checks: checks, metrics: metrics).register(on: router)
         FactsRoutes(facts: database.facts, now: now).register(on: router.group("/v1/facts"))
         DecisionsRoutes(decisions: database.decisions).register(on: router.group("/v1/decisions"))
         APIKeysRoutes(keys: database.apiKeys).register(on: router.group("/v1/api-keys"))
@@ -60,18 +73,21 @@ public enum BridgeServer {
         return router
     }
 
-    /// The application serving ``makeRouter(database:now:)`` on `configuration`'s address. Run it with
+    /// The application serving ``makeRouter(database:now:direct:centre:metrics:metricsFactory:readiness:)`` on `configuration`'s address. Run it with
     /// `run()` inside a service group, or `runService()` to stop on SIGINT/SIGTERM.
     public static func makeApplication(
         database: BridgeDatabase,
         configuration: BridgeServerConfiguration = .init(),
         logger: Logger? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
-        centre: NotificationCentreAPI? = nil,
+        centre: NotificationCentreAPI? = nil, metrics: (any MetricsExposition)? = nil,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, readiness: [ReadinessCheck] = [],
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> Application<RouterResponder<BridgeRequestContext>> {
         Application(
-            router: makeRouter(database: database, now: now, direct: direct, centre: centre),
+            router: makeRouter(
+                database: database, now: now, direct: direct, centre: centre, metrics: metrics,
+                metricsFactory: metricsFactory, readiness: readiness),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "omi-bridge"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

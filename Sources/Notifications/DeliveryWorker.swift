@@ -19,12 +19,14 @@ public actor DeliveryWorker {
     private let now: @Sendable () -> Date
     private let pollInterval: Duration
     private let logger: Logger
+    private let metrics: NotificationMetrics
     private var inFlight: Set<String> = []
 
     public init(
         deliveries: DeliveryStore, channels: [ChannelName: any NotificationChannel], retry: RetryPolicy = RetryPolicy(),
         clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = { Date() },
-        pollInterval: Duration = .seconds(1), logger: Logger = Logger(label: "omi-bridge.notifications")
+        pollInterval: Duration = .seconds(1), logger: Logger = Logger(label: "omi-bridge.notifications"),
+        metrics: NotificationMetrics = NotificationMetrics()
     ) {
         self.deliveries = deliveries
         self.channels = channels
@@ -33,6 +35,7 @@ public actor DeliveryWorker {
         self.now = now
         self.pollInterval = pollInterval
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Delivers what is due every `pollInterval` until cancelled.
@@ -52,6 +55,8 @@ public actor DeliveryWorker {
             logger.error("notification deliveries not read: \(error.description)")
             return 0
         }
+        // The depth before this pass: what was waiting when the worker looked, the number an alert wants.
+        if let depth = try? deliveries.queueDepth() { metrics.queueDepth(depth) }
         let claimed = due.filter { !inFlight.contains($0.id) }
         inFlight.formUnion(claimed.map(\.id))
         let byChannel = Dictionary(grouping: claimed, by: \.channel)
@@ -74,6 +79,7 @@ public actor DeliveryWorker {
                     id: row.id, attempts: row.attemptCount, error: "channel '\(row.channel)' is not configured",
                     now: now())
             }
+            metrics.delivery(channel: row.channel, .failed)
             return
         }
         guard let message = try? JSONDecoder().decode(ChannelMessage.self, from: Data(row.payload.utf8)) else {
@@ -81,11 +87,13 @@ public actor DeliveryWorker {
                 try deliveries.markFailed(
                     id: row.id, attempts: row.attemptCount, error: "the stored message is unreadable", now: now())
             }
+            metrics.delivery(channel: row.channel, .failed)
             return
         }
         do throws(ChannelFailure) {
             try await channel.send(message)
             record(row) { () throws(StoreError) in try deliveries.markSent(id: row.id, attempts: attempts, now: now()) }
+            metrics.delivery(channel: row.channel, .sent)
             logger.debug("notification delivered", metadata: metadata(row, attempts))
         } catch {
             let finished = now()
@@ -97,6 +105,7 @@ public actor DeliveryWorker {
                         id: row.id, attempts: attempts, error: error.reason,
                         nextAttemptAt: finished.addingTimeInterval(wait), now: finished)
                 }
+                metrics.delivery(channel: row.channel, .retrying)
                 logger.info(
                     "notification delivery will be retried in \(Int(wait.rounded(.up))) s: \(error.reason)",
                     metadata: metadata(row, attempts))
@@ -105,6 +114,7 @@ public actor DeliveryWorker {
                 record(row) { () throws(StoreError) in
                     try deliveries.markFailed(id: row.id, attempts: attempts, error: reason, now: finished)
                 }
+                metrics.delivery(channel: row.channel, .failed)
                 logger.warning("notification delivery failed: \(reason)", metadata: metadata(row, attempts))
             }
         }

@@ -18,14 +18,16 @@ public final class NotificationCentre: NotificationDelivery {
     private let logger: Logger
     private let deliversOnDispatch: Bool
     private let filings: FilingQueue
+    private let metrics: NotificationMetrics
 
     /// `channels` are the configured ones besides `in_app` (which is the feed and always ready).
     /// `deliversOnDispatch`: start a delivery pass after each dispatch (off in tests that drive the worker).
+    /// `metrics`: where deliveries are counted (the bootstrapped metrics backend unless a test passes its own).
     public init(
         database: BridgeDatabase, channels: [any NotificationChannel], policy: NotificationPolicy = NotificationPolicy(),
         retry: RetryPolicy = RetryPolicy(), clock: any Clock<Duration> = ContinuousClock(),
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "omi-bridge.notifications"),
-        deliversOnDispatch: Bool = true
+        deliversOnDispatch: Bool = true, metrics: NotificationMetrics = NotificationMetrics()
     ) {
         self.deliversOnDispatch = deliversOnDispatch
         self.filings = FilingQueue(database: database)
@@ -35,8 +37,10 @@ public final class NotificationCentre: NotificationDelivery {
         self.channels = named
         self.now = now
         self.logger = logger
+        self.metrics = metrics
         self.worker = DeliveryWorker(
-            deliveries: database.deliveries, channels: named, retry: retry, clock: clock, now: now, logger: logger)
+            deliveries: database.deliveries, channels: named, retry: retry, clock: clock, now: now, logger: logger,
+            metrics: metrics)
     }
 
     /// What became of one notification on each channel considered.
@@ -130,6 +134,13 @@ public final class NotificationCentre: NotificationDelivery {
             let (filing, decided) = try decide(database)
             try await filings.file(filing)
             outcomes.merge(decided) { _, new in new }
+        }
+        for (name, outcome) in outcomes {
+            switch outcome {
+            case .delivered: metrics.delivery(channel: name.rawValue, .sent)
+            case .rateLimited: metrics.delivery(channel: name.rawValue, .rateLimited)
+            case .queued, .notConfigured: break
+            }
         }
         for case (let name, .rateLimited) in outcomes {
             logger.info(

@@ -15,6 +15,8 @@ public struct AppEventRouter: AppEventSink {
     /// `upstream_chat_overwrite` (omi-contract §8): an app message that came with a notification is pushed but
     /// not kept in the chat history.
     public var upstreamChatOverwrite = false
+    /// Where webhook calls are counted and timed (the bootstrapped metrics backend unless a test sets its own).
+    public var metrics = WebhookMetrics()
 
     public init(
         database: BridgeDatabase, userID: String, processor: ProactiveProcessor, delivery: any NotificationDelivery,
@@ -30,6 +32,7 @@ public struct AppEventRouter: AppEventSink {
 
     public func webhookCalled(_ call: WebhookCall) async {
         let target = call.request.url.prefix { $0 != "?" }
+        metrics.called(app: call.app.id, result: call.result)
         switch call.result {
         case .success(let response):
             let ms = response.latency.seconds * 1000

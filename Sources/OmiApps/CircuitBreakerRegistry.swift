@@ -10,10 +10,13 @@ public final class CircuitBreakerRegistry: Sendable {
     private let breakers = Mutex<[String: CircuitBreaker]>([:])
     private let failureThreshold: Int
     private let openDuration: TimeInterval
+    private let metrics: WebhookMetrics
 
-    public init(failureThreshold: Int = 5, openDuration: TimeInterval = 30) {
+    /// `metrics`: where each breaker's state is published (`omi_bridge_circuit_breaker_state{host}`) when it moves.
+    public init(failureThreshold: Int = 5, openDuration: TimeInterval = 30, metrics: WebhookMetrics = WebhookMetrics()) {
         self.failureThreshold = failureThreshold
         self.openDuration = openDuration
+        self.metrics = metrics
     }
 
     /// Whether a call to `url` may be made now (see `CircuitBreaker.shouldAllow(now:)`).
@@ -38,13 +41,25 @@ public final class CircuitBreakerRegistry: Sendable {
         }
     }
 
+    private static func kind(_ state: CircuitBreaker.State) -> Int {
+        switch state {
+        case .closed: 0
+        case .halfOpen: 1
+        case .open: 2
+        }
+    }
+
     private func update<T>(_ url: String, _ body: (inout CircuitBreaker) -> T) -> T {
         let key = CircuitBreaker.key(for: url)
-        return breakers.withLock { all in
+        let (result, moved) = breakers.withLock { all in
             var breaker = all[key] ?? CircuitBreaker(failureThreshold: failureThreshold, openDuration: openDuration)
+            let before = breaker.state
             let result = body(&breaker)
             all[key] = breaker
-            return result
+            return (result, Self.kind(before) != Self.kind(breaker.state) ? breaker.state : nil)
         }
+        // Outside the lock: the backend takes its own. Only moves between closed, half-open and open are published.
+        if let moved { metrics.breaker(url: url, state: moved) }
+        return result
     }
 }

@@ -17,11 +17,13 @@ public actor OutboxDeliverer {
     private let clock: any Clock<Duration>
     private let now: @Sendable () -> Date
     private let pollInterval: Duration
+    private let metrics: WebhookMetrics
 
     public init(
         store: OutboxStore, apps: [AppManifest], uid: String, client: WebhookClient, breakers: CircuitBreakerRegistry,
         policy: RetryPolicy = RetryPolicy(), sink: any AppEventSink, clock: any Clock<Duration> = ContinuousClock(),
-        now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .seconds(1)
+        now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .seconds(1),
+        metrics: WebhookMetrics = WebhookMetrics()
     ) {
         self.store = store
         self.apps = Dictionary(apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -33,6 +35,7 @@ public actor OutboxDeliverer {
         self.clock = clock
         self.now = now
         self.pollInterval = pollInterval
+        self.metrics = metrics
     }
 
     /// Delivers due items every `pollInterval` until cancelled.
@@ -52,6 +55,7 @@ public actor OutboxDeliverer {
             await sink.storeFailed(error.description)
             return 0
         }
+        if let depth = try? store.pendingCount() { metrics.outboxDepth(depth) }
         var attempted = 0
         await withTaskGroup(of: Bool.self) { group in
             for item in due { group.addTask { await self.deliver(item) } }

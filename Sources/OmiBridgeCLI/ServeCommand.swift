@@ -3,8 +3,10 @@ import AsyncHTTPClient
 import BridgeServer
 import Foundation
 import Logging
+import Metrics
 import Notifications
 import OmiApps
+import Prometheus
 import ServiceLifecycle
 import Store
 
@@ -17,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the local HTTP API and deliver notifications until SIGINT or SIGTERM.",
         discussion: """
             Listens on server.listen of the configuration (default 127.0.0.1:8765); --host and --port override it. \
-            Every route but GET /healthz needs 'Authorization: Bearer <key>' (see omi-bridge api-keys create). \
+            Every route but GET /healthz, /readyz and /metrics needs 'Authorization: Bearer <key>' (see omi-bridge api-keys create). \
             Notifications go to the channels of the notifications section (docs/configuration.md). \
             Prints 'listening on http://HOST:PORT' once the socket is bound (with --port 0, the port chosen).
             """)
@@ -33,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try BridgeSettings.load(store.config)
         guard let database = try store.database(create: true).0 else { return }
+        // Once per process, before anything records: every Counter/Gauge/Timer below lands in this registry,
+        // which GET /metrics serves.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = BridgeServerConfiguration(
             host: host ?? settings.serverHost, port: port ?? settings.serverPort)
         var logger = Logger(label: "omi-bridge.server")
@@ -52,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             centre: centre, broadcasts: broadcasts, userID: settings.apps.uid, directMode: settings.directRateLimitMode)
         let app = BridgeServer.makeApplication(
             database: database, configuration: configuration, logger: logger, direct: direct, centre: api,
+            metrics: registry,
             onServerRunning: { port in print("listening on http://\(configuration.host):\(port)") })
         let group = ServiceGroup(
             configuration: .init(

@@ -68,8 +68,13 @@ public struct BridgeDatabase: Sendable {
         try read("listing the applied migrations") { db in try StoreMigrations.migrator.appliedMigrations(db) }
     }
 
+    /// A trivial read (`SELECT 1`), for the readiness probe: throws when the file cannot be read.
+    public func ping() throws(StoreError) {
+        _ = try read("answering a trivial read") { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     /// SQLite's journal mode (`wal` for a file, `memory` in memory), for tests and `omi-bridge status`.
-    func journalMode() throws(StoreError) -> String {
+    public func journalMode() throws(StoreError) -> String {
         try read("reading the journal mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 

@@ -167,6 +167,13 @@ public struct DeliveryStore: Sendable {
         }
     }
 
+    /// How many deliveries ended failed (rate-limited ones included), for `omi-bridge status`.
+    public func failedCount() throws(StoreError) -> Int {
+        try database.read("counting failed notification deliveries") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") ?? 0
+        }
+    }
+
     /// How many of the user's deliveries of `eventCategory` on `channel` were enqueued at or after `since` and are
     /// queued or sent, for category limits (omi-contract §7). Failed ones, suppressed ones included, do not count.
     public func count(userID: String, eventCategory: String, channel: String, since: Date) throws(StoreError) -> Int {

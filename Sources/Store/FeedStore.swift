@@ -48,6 +48,13 @@ public struct FeedStore: Sendable {
             ])
     }
 
+    /// How many feed items are unread, every user's together, for `omi-bridge status`.
+    public func unreadCount() throws(StoreError) -> Int {
+        try database.read("counting unread feed items") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM feed WHERE is_read = 0") ?? 0
+        }
+    }
+
     /// One page of the user's feed, newest first, and the total number of items matching (all, or unread only).
     public func list(
         userID: String, limit: Int = 50, offset: Int = 0, unreadOnly: Bool = false

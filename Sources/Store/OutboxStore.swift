@@ -150,6 +150,13 @@ public struct OutboxStore: Sendable {
         }
     }
 
+    /// How many items are dead letters, for `omi-bridge status`.
+    public func deadCount() throws(StoreError) -> Int {
+        try database.read("counting dead letters") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE status = 'dead'") ?? 0
+        }
+    }
+
     /// The item with this id, or nil.
     public func item(id: Int64) throws(StoreError) -> OutboxItem? {
         try database.read("reading delivery \(id)") { db in

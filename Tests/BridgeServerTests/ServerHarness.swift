@@ -2,6 +2,7 @@ import BridgeServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import Store
 import Testing
 
@@ -19,13 +20,17 @@ struct ServerHarness {
     }
 
     /// Runs `body` against the live server.
-    /// `now` stamps rows; `centre` serves the notification-centre routes.
+    /// `now` stamps rows; `centre` serves the notification-centre routes; `metrics` what `/metrics` serves and
+    /// `metricsFactory` where requests are recorded (a discarding one unless the test passes its own: the
+    /// process-wide MetricsSystem is never bootstrapped in tests); `readiness` extra `/readyz` checks.
     func run(
         now: @escaping @Sendable () -> Date = { fixedNow }, centre: NotificationCentreAPI? = nil,
-        _ body: @Sendable (Client) async throws -> Void
+        metrics: (any MetricsExposition)? = nil, metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
+        readiness: [ReadinessCheck] = [], _ body: @Sendable (Client) async throws -> Void
     ) async throws {
         let app = BridgeServer.makeApplication(
-            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: now, centre: centre)
+            database: database, configuration: .init(host: "127.0.0.1", port: 0), now: now, centre: centre,
+            metrics: metrics, metricsFactory: metricsFactory, readiness: readiness)
         try await app.test(.live) { client in try await body(Client(client: client)) }
     }
 
