@@ -12,7 +12,8 @@ public final class RecordingChannel: NotificationChannel {
     struct State {
         var script: [Result<Void, ChannelFailure>]
         var readiness: ChannelReadiness
-        public var sent: [ChannelMessage] = []
+        var sent: [ChannelMessage] = []
+        var readinessChecks = 0
     }
 
     public init(_ name: ChannelName, script: [Result<Void, ChannelFailure>] = [.success(())], readiness: ChannelReadiness = .ready) {
@@ -24,7 +25,15 @@ public final class RecordingChannel: NotificationChannel {
 
     public func setReadiness(_ readiness: ChannelReadiness) { state.withLock { $0.readiness = readiness } }
 
-    public func readiness() async -> ChannelReadiness { state.withLock { $0.readiness } }
+    /// How many times `readiness()` was asked.
+    public var readinessChecks: Int { state.withLock { $0.readinessChecks } }
+
+    public func readiness() async -> ChannelReadiness {
+        state.withLock { state in
+            state.readinessChecks += 1
+            return state.readiness
+        }
+    }
 
     public func send(_ message: ChannelMessage) async throws(ChannelFailure) {
         let result = state.withLock { state in

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import OmiApps
 public import Store
+import Synchronization
 
 /// The notification centre (omi-contract §7): every notification the bridge produces gets one home (the feed,
 /// when `in_app` is on) and one delivery row per channel it goes to, attempted by the ``DeliveryWorker``.
@@ -18,6 +19,10 @@ public final class NotificationCentre: NotificationDelivery {
     private let logger: Logger
     private let deliversOnDispatch: Bool
     private let filings: FilingQueue
+    /// Whether each registered channel is configured, asked once: `NOT_CONFIGURED` follows from the config and
+    /// does not change, while asking a channel its readiness can cost I/O (a D-Bus round trip for desktop) that
+    /// has no place on every dispatch.
+    private let configured = Mutex<[ChannelName: Bool]>([:])
     private let metrics: NotificationMetrics
 
     /// `channels` are the configured ones besides `in_app` (which is the feed and always ready).
@@ -85,7 +90,7 @@ public final class NotificationCentre: NotificationDelivery {
         var outcomes: [ChannelName: Outcome] = [:]
         var ready: [ChannelName] = []
         for name in chosen where name != .inApp {
-            if let channel = channels[name], await channel.readiness().reason != Self.notConfigured {
+            if await isConfigured(name) {
                 ready.append(name)
             } else {
                 outcomes[name] = .notConfigured
@@ -166,6 +171,14 @@ public final class NotificationCentre: NotificationDelivery {
             readiness[name] = await channels[name]?.readiness() ?? .notReady(Self.notConfigured)
         }
         return (try database.deliveries.queueDepth(), readiness)
+    }
+
+    private func isConfigured(_ name: ChannelName) async -> Bool {
+        guard let channel = channels[name] else { return false }
+        if let known = configured.withLock({ $0[name] }) { return known }
+        let answer = await channel.readiness().reason != Self.notConfigured
+        configured.withLock { $0[name] = answer }
+        return answer
     }
 
     /// The reason code of a channel the config does not set up.

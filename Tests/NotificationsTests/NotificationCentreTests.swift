@@ -50,6 +50,19 @@ struct NotificationCentreTests {
         #expect(inApp.items.map(\.status) == [.sent])
     }
 
+    @Test("Whether a channel is configured is asked once, not on every dispatch")
+    func configuredOnce() async throws {
+        let database = try BridgeDatabase.inMemory()
+        let desktop = RecordingChannel(.desktop)
+        let email = RecordingChannel(.email, readiness: .notReady(NotificationCentre.notConfigured))
+        let centre = centre(database, [desktop, email])
+        for _ in 0..<3 { _ = try await centre.dispatch(note()) }
+        #expect(desktop.readinessChecks == 1 && email.readinessChecks == 1)
+        #expect(try database.deliveries.list(userID: "u1", channel: "desktop", status: nil, eventCategory: nil, limit: 0, offset: 0).total == 3)
+        _ = try await centre.status()  // the status endpoint still asks each time
+        #expect(desktop.readinessChecks == 2)
+    }
+
     @Test("A user's override beats the bridge-wide default; requested narrows; forced bypasses preferences")
     func preferences() async throws {
         let database = try BridgeDatabase.inMemory()
