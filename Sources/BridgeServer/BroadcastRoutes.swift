@@ -28,7 +28,7 @@ struct BroadcastRoutes: Sendable {
                     message: "No notification dispatcher is configured.")
             }
             let job = try await api.broadcasts.submit(broadcast)
-            return try JSONResponse.make(TestBody(success: true, jobID: job.id))
+            return try JSONResponse.make(JobBody(success: true, jobID: job.id))
         }
         group.get("{job_id}") { _, context in
             let id = try context.parameters.require("job_id")

@@ -25,8 +25,8 @@ struct StatusBody: Encodable {
     }
 }
 
-/// `{success, job_id}`.
-struct TestBody: Encodable {
+/// `{success, job_id}`: what test send and broadcast answer.
+struct JobBody: Encodable {
     var success: Bool
     var jobID: String
 

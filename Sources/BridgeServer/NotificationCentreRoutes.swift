@@ -45,12 +45,13 @@ struct NotificationCentreRoutes: Sendable {
 
     private func status() async throws -> Response {
         var channels: [String: ReadinessBody] = [:]
-        var depth = try deliveries.queueDepth()
+        let depth: Int
         if let api {
             let (queued, readiness) = try await api.centre.status()
             depth = queued
             for (name, value) in readiness { channels[name.rawValue] = ReadinessBody(value) }
         } else {
+            depth = try deliveries.queueDepth()
             for name in ChannelName.allCases { channels[name.rawValue] = ReadinessBody(.notReady("NO_DISPATCHER")) }
         }
         return try JSONResponse.make(
@@ -72,7 +73,7 @@ struct NotificationCentreRoutes: Sendable {
         let dispatch = try await api.centre.dispatch(
             BridgeNotification(userID: api.userID, appID: nil, category: category, title: title, body: message),
             requested: requested, forced: forced)
-        return try JSONResponse.make(TestBody(success: true, jobID: dispatch.notificationID))
+        return try JSONResponse.make(JobBody(success: true, jobID: dispatch.notificationID))
     }
 
     private func listDeliveries(_ request: Request) throws -> Response {
