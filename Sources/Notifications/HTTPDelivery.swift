@@ -20,7 +20,7 @@ enum HTTPDelivery {
         _ client: HTTPClient, url: String, headers: [(String, String)], body: [UInt8], timeout: Duration,
         now: Date = Date()
     ) async throws(ChannelFailure) {
-        let target = redacted(url)
+        let target = URLRedaction.redacted(url)
         let (bare, basic) = splitCredentials(url)
         var request = HTTPClientRequest(url: bare)
         request.method = .POST
@@ -77,24 +77,6 @@ enum HTTPDelivery {
         }
         let wait = retryAfter.flatMap { RetryPolicy.retryAfterDelay($0, now: now) }
         return ChannelFailure("HTTP \(status) from \(target)", retryable: true, retryAfter: wait)
-    }
-
-    /// `url` without user, password, query or fragment: safe for reasons and logs.
-    static func redacted(_ url: String) -> String {
-        if var components = URLComponents(string: url) {
-            components.user = nil
-            components.password = nil
-            components.query = nil
-            components.fragment = nil
-            if let string = components.string { return string }
-        }
-        // Not parseable: cut the query and fragment, and everything before an `@` in the authority.
-        var rest = Substring(url.prefix { $0 != "?" && $0 != "#" })
-        let scheme = rest.range(of: "://").map { rest[..<$0.upperBound] } ?? ""
-        rest = rest.dropFirst(scheme.count)
-        let authority = rest.prefix { $0 != "/" }
-        if let at = authority.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return String(scheme + rest)
     }
 
     /// `url` without its user info, and the `Authorization: Basic` value that user info stands for.

@@ -87,7 +87,7 @@ public struct NtfyChannel: NotificationChannel {
         }
         guard HTTPDelivery.isHTTPURL(configuration.serverURL) else {
             throw ChannelFailure(
-                "INVALID_URL: ntfy server \(HTTPDelivery.redacted(configuration.serverURL)) is not an absolute "
+                "INVALID_URL: ntfy server \(URLRedaction.redacted(configuration.serverURL)) is not an absolute "
                     + "http(s) URL", retryable: false)
         }
         let priority = configuration.priorities[message.category]

@@ -58,7 +58,7 @@ public struct WebhookChannel: NotificationChannel {
         }
         guard HTTPDelivery.isHTTPURL(url) else {
             throw ChannelFailure(
-                "INVALID_URL: \(HTTPDelivery.redacted(url)) is not an absolute http(s) URL", retryable: false)
+                "INVALID_URL: \(URLRedaction.redacted(url)) is not an absolute http(s) URL", retryable: false)
         }
         let body = Self.body(for: message)
         let now = Date()

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import Notifications
 import OmiApps
 import OmiAudio
+import Store
 
 /// The `notifications` section of the configuration file (docs/configuration.md): the preference default, the
 /// category limits, the delivery retries and each channel's settings. A channel without its section (or with
@@ -191,29 +193,20 @@ extension NotificationSettings {
         var channels = ["in_app"]
         if desktop { channels.append("desktop") }
         if haptic { channels.append("device_haptic") }
-        if let webhookURL { channels.append("webhook (\(WebhookURLDisplay.redacted(webhookURL)))") }
+        if let webhookURL { channels.append("webhook (\(URLRedaction.redacted(webhookURL)))") }
         if let ntfyTopic { channels.append("ntfy (\(ntfyServer), topic \(ntfyTopic))") }
         if let email { channels.append("email (\(email.host):\(email.port), \(email.security.rawValue), \(email.to.count) recipients)") }
         return channels.joined(separator: ", ") + "; \(limits.count) category limits"
     }
 }
 
-/// A URL as it may be shown: scheme, host, port and path, without credentials or the query.
-enum WebhookURLDisplay {
-    static func redacted(_ text: String) -> String {
-        guard var parts = URLComponents(string: text) else { return "an unparsable URL" }
-        parts.user = nil
-        parts.password = nil
-        parts.query = nil
-        parts.fragment = nil
-        return parts.string ?? "an unparsable URL"
-    }
-}
-
 extension NotificationSettings {
-    /// The centre's policy: the preference default and the category limits.
-    var policy: NotificationPolicy { NotificationPolicy(defaultEnabled: defaultEnabled, limits: limits) }
-
-    /// The delivery retries.
-    var retry: RetryPolicy { RetryPolicy(baseDelay: baseDelay, maxDelay: maxDelay, maxAttempts: maxAttempts) }
+    /// The centre over `database` with these settings' policy (preference default, category limits) and
+    /// delivery retries, delivering through `channels` (from ``channels(http:haptic:)``).
+    func centre(database: BridgeDatabase, channels: ConfiguredChannels, logger: Logger) -> NotificationCentre {
+        NotificationCentre(
+            database: database, channels: channels.all,
+            policy: NotificationPolicy(defaultEnabled: defaultEnabled, limits: limits),
+            retry: RetryPolicy(baseDelay: baseDelay, maxDelay: maxDelay, maxAttempts: maxAttempts), logger: logger)
+    }
 }

@@ -62,9 +62,8 @@ struct RunCommand: AsyncParsableCommand {
         do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let channels = settings.notifications.channels(http: http, haptic: OmiHaptic(session: session))
-        let centre = NotificationCentre(
-            database: database, channels: channels.all, policy: settings.notifications.policy,
-            retry: settings.notifications.retry, logger: Logger(label: "omi-bridge.notifications"))
+        let centre = settings.notifications.centre(
+            database: database, channels: channels, logger: Logger(label: "omi-bridge.notifications"))
         let deliveries = Task { await centre.worker.run() }
         let uid = settings.apps.uid
         let stopping = Mutex(false)  // our own disconnect at the end is not an alert

@@ -47,9 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         centreLogger.logLevel = .info
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let channels = settings.notifications.channels(http: http)
-        let centre = NotificationCentre(
-            database: database, channels: channels.all,
-            policy: settings.notifications.policy, retry: settings.notifications.retry, logger: centreLogger)
+        let centre = settings.notifications.centre(database: database, channels: channels, logger: centreLogger)
         let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
         do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure("\(error)") }
         let direct = DirectNotifications(

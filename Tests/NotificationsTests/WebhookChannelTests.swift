@@ -142,9 +142,9 @@ struct WebhookChannelTests {
     @Test("Reasons name URLs without user info, query or fragment, parseable or not")
     func redaction() {
         #expect(
-            HTTPDelivery.redacted("https://u:p@hooks.example:8443/x/y?token=1#f") == "https://hooks.example:8443/x/y")
-        #expect(HTTPDelivery.redacted("http://u:p@bad host/a b?token=1") == "http://bad host/a b")
-        #expect(HTTPDelivery.redacted("http://127.0.0.1:9/h") == "http://127.0.0.1:9/h")
+            URLRedaction.redacted("https://u:p@hooks.example:8443/x/y?token=1#f") == "https://hooks.example:8443/x/y")
+        #expect(URLRedaction.redacted("http://u:p@bad host/a b?token=1") == "http://bad host/a b")
+        #expect(URLRedaction.redacted("http://127.0.0.1:9/h") == "http://127.0.0.1:9/h")
         let (bare, basic) = HTTPDelivery.splitCredentials("https://ann%40x:p%3Aw@h.example/x?q=1")
         #expect(bare == "https://h.example/x?q=1")
         #expect(basic == "Basic " + Data("ann@x:p:w".utf8).base64EncodedString())
