@@ -16,12 +16,12 @@ struct PreferenceRoutes: Sendable {
 
     func register(on group: RouterGroup<BridgeRequestContext>) {
         group.get { request, _ in
-            let tenant = try preferences.preferences(scope: .tenant)
             switch request.uri.queryParameters.get("scope") {
             case nil, "tenant":
+                let tenant = try preferences.preferences(scope: .tenant)
                 return try JSONResponse.make(PreferencesBody(scope: "tenant", preferences: filled(tenant)))
             case "all":
-                let user = try preferences.preferences(scope: .user(userID))
+                let (tenant, user) = try preferences.preferences(tenantAndUser: userID)
                 return try JSONResponse.make(
                     PreferencesBody(scope: "all", preferences: policy.merged(tenant: tenant, user: user)))
             default:
@@ -37,10 +37,10 @@ struct PreferenceRoutes: Sendable {
                     changes[name.rawValue] = policy.defaultEnabled
                 }
             }
-            try preferences.update(scope: .tenant, category: category, changes: changes, now: now())
-            let tenant = try preferences.preferences(scope: .tenant)
+            let stored = try preferences.update(scope: .tenant, category: category, changes: changes, now: now())
             return try JSONResponse.make(
-                CategoryPreferencesBody(scope: "tenant", category: category, channels: filled(tenant)[category] ?? [:]))
+                CategoryPreferencesBody(
+                    scope: "tenant", category: category, channels: filled([category: stored])[category] ?? [:]))
         }
         group.get("me") { _, _ in
             try JSONResponse.make(PreferencesBody(scope: "me", preferences: try preferences.preferences(scope: .user(userID))))
@@ -48,8 +48,8 @@ struct PreferenceRoutes: Sendable {
         group.put("me") { request, context in
             let (category, changes) = try await Self.update(from: request, context: context)
             try preferences.update(scope: .user(userID), category: category, changes: changes, now: now())
-            let merged = policy.merged(
-                tenant: try preferences.preferences(scope: .tenant), user: try preferences.preferences(scope: .user(userID)))
+            let (tenant, user) = try preferences.preferences(tenantAndUser: userID)
+            let merged = policy.merged(tenant: tenant, user: user)
             return try JSONResponse.make(
                 CategoryPreferencesBody(scope: "me", category: category, channels: merged[category] ?? [:]))
         }

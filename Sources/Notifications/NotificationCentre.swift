@@ -143,13 +143,12 @@ public final class NotificationCentre: NotificationDelivery {
         for (name, outcome) in outcomes {
             switch outcome {
             case .delivered: metrics.delivery(channel: name.rawValue, .sent)
-            case .rateLimited: metrics.delivery(channel: name.rawValue, .rateLimited)
+            case .rateLimited:
+                metrics.delivery(channel: name.rawValue, .rateLimited)
+                logger.info(
+                    "RATE_LIMITED: \(message.category) on \(name.rawValue)", metadata: ["notification": "\(id)"])
             case .queued, .notConfigured: break
             }
-        }
-        for case (let name, .rateLimited) in outcomes {
-            logger.info(
-                "RATE_LIMITED: \(message.category) on \(name.rawValue)", metadata: ["notification": "\(id)"])
         }
         logger.info(
             "notification \(message.category): \(message.title)",
