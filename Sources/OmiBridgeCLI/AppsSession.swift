@@ -3,12 +3,14 @@ import OmiApps
 import Store
 import Transcription
 
-/// The configured apps for one command run (`transcribe`, `replay --transcribe`): segments are handed over
+/// The configured apps for one command run (`transcribe`, `replay --transcribe`, `run`): segments are handed over
 /// synchronously and in order to the `transcript_processed` trigger (1 s cadence) and the conversation
-/// lifecycle, decoded audio to the `audio_bytes` trigger; at the end the conversation is closed, stored and put in the outbox for `memory_creation` apps,
-/// and the outbox is delivered once (what cannot be delivered yet stays there for `omi-bridge outbox deliver`
-/// or the daemon). Answers go through the `AppEventRouter`: chat, proactive decisions, the feed. Every call and
-/// notification is printed on standard error.
+/// lifecycle, decoded audio to the `audio_bytes` trigger; at the end the conversation is closed, stored and put in
+/// the outbox for `memory_creation` apps, and the outbox is delivered once (what cannot be delivered yet stays
+/// there for `omi-bridge outbox deliver` or the daemon). Live (`run`), the conversation also closes after
+/// `webhooks.conversation_timeout_s` of silence and the outbox is delivered continuously, starting with what an
+/// earlier run left. Answers go through the `AppEventRouter`: chat, proactive decisions, and `delivery` (the
+/// notification centre in `run`, else the feed). Every call and notification is logged.
 final class AppsSession: Sendable {
     private let client: WebhookClient
     private let transcripts: TranscriptTrigger
@@ -21,27 +23,37 @@ final class AppsSession: Sendable {
     private let runner: Task<Void, Never>
     private let audioPump: Task<Void, Never>
     private let audioRunner: Task<Void, Never>
+    /// Live only: the silence-timeout checks and the outbox's poll loop.
+    private let background: [Task<Void, Never>]
     /// Whether any app takes `audio_bytes` (the caller taps the decoded audio only then).
     let wantsAudio: Bool
 
-    /// Nil when no app has a webhook.
-    init?(_ settings: BridgeSettings, log: @escaping @Sendable (String) -> Void = AppsSession.stderr) throws(CLIFailure) {
+    /// Nil when no app has a webhook. `database` defaults to a connection of its own to `storage.path`;
+    /// `delivery` to the feed.
+    init?(
+        _ settings: BridgeSettings, database: BridgeDatabase? = nil, delivery: (any NotificationDelivery)? = nil,
+        live: Bool = false, log: @escaping @Sendable (String) -> Void = AppsSession.stderr
+    ) throws(CLIFailure) {
         let apps = settings.apps
         guard apps.apps.contains(where: \.hasWebhook) else { return nil }
-        let database: BridgeDatabase
-        do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
-        let router = try Self.router(settings, database: database, log: log)
+        let database = if let database { database } else { try Self.open(settings.storagePath) }
+        let router = try Self.router(
+            settings, database: database, delivery: delivery ?? FeedDelivery(database: database, log: log), log: log)
         let client = WebhookClient()
         let breakers = CircuitBreakerRegistry()
         let transcripts = TranscriptTrigger(
             apps: apps.apps, uid: apps.uid, sessionID: UUID().uuidString.lowercased(), client: client, sink: router,
             breakers: breakers, upstreamBreakerJSON: apps.upstreamBreakerJSON)
-        memories = MemoryTrigger(
+        let outbox = OutboxDeliverer(
+            store: database.outbox, apps: apps.apps, uid: apps.uid, client: client, breakers: breakers, sink: router)
+        self.outbox = outbox
+        let memories = MemoryTrigger(
             apps: apps.apps, uid: apps.uid, database: database,
             summarizer: ConversationSummarizer(generator: apps.generatorBackend == "preview" ? nil : Self.generator(apps)),
-            sink: router, timeoutSeconds: apps.conversationTimeoutSeconds, streamStart: Date())
-        outbox = OutboxDeliverer(
-            store: database.outbox, apps: apps.apps, uid: apps.uid, client: client, breakers: breakers, sink: router)
+            sink: router, timeoutSeconds: apps.conversationTimeoutSeconds, streamStart: Date(),
+            enqueued: { if live { _ = await outbox.deliverDue() } })
+        self.memories = memories
+        background = live ? [Task { await memories.run() }, Task { await outbox.run() }] : []
         let audio = AudioBytesTrigger(
             apps: apps.apps, uid: apps.uid, client: client, sink: router, seconds: apps.audioBytesSeconds,
             upstreamURLQuirk: apps.audioBytesURLQuirk, breakers: breakers, upstreamBreaker: apps.upstreamAudioBreaker)
@@ -58,7 +70,7 @@ final class AppsSession: Sendable {
         self.transcripts = transcripts
         self.feed = feed
         runner = Task { await transcripts.run() }
-        pump = Task { [memories] in
+        pump = Task {
             for await segment in segments {
                 await transcripts.submit(segment)
                 await memories.submit(segment)
@@ -86,15 +98,18 @@ final class AppsSession: Sendable {
         await pump.value
         await transcripts.finish()
         await runner.value
+        for task in background { task.cancel() }
+        for task in background { await task.value }
         await memories.closeNow()
         await outbox.deliverDue()
         await client.shutdown()
     }
 
     /// What the apps' answers go through: chat, the proactive processor (decisions recorded), the feed.
-    static func router(_ settings: BridgeSettings, database: BridgeDatabase, log: @escaping @Sendable (String) -> Void)
-        throws(CLIFailure) -> AppEventRouter
-    {
+    static func router(
+        _ settings: BridgeSettings, database: BridgeDatabase, delivery: any NotificationDelivery,
+        log: @escaping @Sendable (String) -> Void
+    ) throws(CLIFailure) -> AppEventRouter {
         let apps = settings.apps
         let limiter: ProactiveLimiter
         do { limiter = try ProactiveLimiter(dailyCap: apps.proactiveDailyCap) } catch {
@@ -106,7 +121,7 @@ final class AppsSession: Sendable {
             limiter: limiter, stripFourSpaces: apps.stripFourSpaces)
         var router = AppEventRouter(
             database: database, userID: apps.uid, processor: processor,
-            delivery: FeedDelivery(database: database, log: log), log: log)
+            delivery: delivery, log: log)
         router.upstreamChatOverwrite = apps.upstreamChatOverwrite
         return router
     }
@@ -115,6 +130,10 @@ final class AppsSession: Sendable {
         guard apps.generatorBackend == "openai-chat", let url = apps.generatorURL else { return PreviewTextGenerator() }
         return OpenAIChatGenerator(
             options: .init(baseURL: url, model: apps.generatorModel, apiKey: apps.generatorKey.value, timeout: apps.generatorTimeout))
+    }
+
+    private static func open(_ path: String) throws(CLIFailure) -> BridgeDatabase {
+        do { return try BridgeDatabase(path: path) } catch { throw CLIFailure(error.description) }
     }
 
     static let stderr: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

@@ -22,7 +22,9 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
         let settings = try BridgeSettings.load(config)
         let database: BridgeDatabase
         do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
-        let router = try AppsSession.router(settings, database: database, log: AppsSession.stderr)
+        let router = try AppsSession.router(
+            settings, database: database, delivery: FeedDelivery(database: database, log: AppsSession.stderr),
+            log: AppsSession.stderr)
         let client = WebhookClient()
         let deliverer = OutboxDeliverer(
             store: database.outbox, apps: settings.apps.apps, uid: settings.apps.uid, client: client,

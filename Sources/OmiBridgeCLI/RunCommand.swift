@@ -38,6 +38,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("wav-out"), help: "Also write the decoded audio to this WAV file on exit.")
     var wavOut: String?
 
+    @Flag(
+        name: .customLong("no-transcribe"),
+        help: "Only decode: no transcription, so no app webhooks (the transcriber and apps come from --config).")
+    var noTranscribe = false
+
     func run() async throws {
         var settings = try BridgeSettings.load(config)
         if let address { settings.address = address }
@@ -47,23 +52,29 @@ struct RunCommand: AsyncParsableCommand {
         let client: BlueZClient
         do { client = try await BlueZClient(bus: bus) } catch { throw CLIFailure(error.message) }
 
-        let collected = PCMCollector(keep: wavOut != nil)
-        let consumer = PipelineConsumer(lossMode: settings.lossMode) { collected.attach($0) }
+        // Device notifications (battery low, disconnected) and the apps' notifications go through the notification
+        // centre, whose channels include buzzing this very Omi; queued deliveries stay in the database for the next
+        // run or `serve`.
+        let database: BridgeDatabase
+        do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let haptic = OmiHaptic()
+        let channels = settings.notifications.channels(http: http, haptic: haptic)
+        let centre = settings.notifications.centre(
+            database: database, channels: channels, logger: Logger(label: "omi-bridge.notifications"))
+        let (transcription, apps) = try liveStages(settings, database: database, centre: centre)
+        let collected = transcription == nil ? PCMCollector(keep: wavOut != nil) : nil
+        let consumer = PipelineConsumer(lossMode: settings.lossMode) { pipeline in
+            if let transcription { transcription.attach(pipeline) } else { collected?.attach(pipeline) }
+        }
         var configuration = OmiDeviceConfiguration()
         configuration.address = settings.address
         configuration.adapter = settings.adapter
         configuration.notifyMode = settings.notify
         let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
+        haptic.attach(session)
         log("connecting via the \(bus)"
             + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
-        // Device notifications (battery low, disconnected) through the notification centre, whose channels
-        // include buzzing this very Omi; queued deliveries stay in the database for the next run or `serve`.
-        let database: BridgeDatabase
-        do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let channels = settings.notifications.channels(http: http, haptic: OmiHaptic(session: session))
-        let centre = settings.notifications.centre(
-            database: database, channels: channels, logger: Logger(label: "omi-bridge.notifications"))
         let deliveries = Task { await centre.worker.run() }
         let uid = settings.apps.uid
         let stopping = Mutex(false)  // our own disconnect at the end is not an alert
@@ -113,18 +124,42 @@ struct RunCommand: AsyncParsableCommand {
         reporter.cancel()
         await session.stop()
         await runner.value
+        // Flush the pipeline: the decoder drains, the last utterance is transcribed, the apps get what is pending,
+        // the open conversation closes into the outbox (durable; delivered now or by the next run).
+        consumer.finish()
+        await transcription?.finish()
+        await apps?.finish()
         events.cancel()
         deliveries.cancel()
         await deliveries.value
         await channels.close()
         try? await http.shutdown()
-        consumer.finish()
         if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
         if let wavOut {
-            collected.waitUntilDrained()
-            try catching { try AudioFile.writeWAV(collected.samples, path: wavOut) }
+            collected?.waitUntilDrained()
+            let samples = transcription?.samples ?? collected?.samples ?? []
+            try catching { try AudioFile.writeWAV(samples, path: wavOut) }
             log("wrote \(wavOut)")
         }
+    }
+
+    /// The stages after decoding, unless `--no-transcribe`: the configured transcriber, and the apps (when any has a
+    /// webhook) answering into the notification centre. Segments are logged as they come.
+    private func liveStages(_ settings: BridgeSettings, database: BridgeDatabase, centre: NotificationCentre)
+        throws(CLIFailure) -> (LiveTranscription?, AppsSession?)
+    {
+        guard !noTranscribe else { return (nil, nil) }
+        let transcriber = try TranscriberFactory.make(settings.transcriber)
+        let apps = try AppsSession(
+            settings, database: database, delivery: LoggedDelivery(next: centre, log: log), live: true, log: log)
+        let transcription = LiveTranscription(
+            transcriber: transcriber, settings: settings.transcriber, keepAudio: wavOut != nil, audioTap: apps?.audioTap,
+            onSegment: { segment in
+                log("transcript " + TranscribeCommand.render(segment, json: false))
+                apps?.submit(segment)
+            },
+            onProblem: { log("transcription: \($0)") })
+        return (transcription, apps)
     }
 
     static func statsLine(_ s: PipelineSnapshot) -> String {

@@ -1,0 +1,80 @@
+import Foundation
+import Metrics
+import OmiAudio
+import Synchronization
+import Transcription
+
+/// `run`'s transcription stage: one `TranscriptionStage` per audio pipeline (the device session keeps one
+/// pipeline across reconnects; a codec or MTU change starts another), whose segments are handed, in order, to
+/// `onSegment` (the log line and the apps). The decoded audio can also be kept for `--wav-out`, and goes to the
+/// apps' `audio_bytes` tap when they want it. Each utterance's real-time factor is recorded as a metric.
+final class LiveTranscription: Sendable {
+    private let transcriber: any Transcriber
+    private let settings: TranscriberSettings
+    private let audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)?
+    private let keep: Bool
+    private let kept = Mutex<[Int16]>([])
+    private let stages = Mutex<[(stage: TranscriptionStage, consumer: Task<Void, Never>)]>([])
+    private let onSegment: @Sendable (TranscriptSegment) -> Void
+    private let onProblem: @Sendable (String) -> Void
+    private let realTimeFactor = Recorder(label: "omi_transcriber_real_time_factor", aggregate: true)
+
+    init(
+        transcriber: any Transcriber, settings: TranscriberSettings, keepAudio: Bool,
+        audioTap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)?,
+        onSegment: @escaping @Sendable (TranscriptSegment) -> Void, onProblem: @escaping @Sendable (String) -> Void
+    ) {
+        self.transcriber = transcriber
+        self.settings = settings
+        self.keep = keepAudio
+        self.audioTap = audioTap
+        self.onSegment = onSegment
+        self.onProblem = onProblem
+    }
+
+    /// The decoded audio so far (with `keepAudio`).
+    var samples: [Int16] { kept.withLock { $0 } }
+
+    /// Starts transcribing `pipeline` (the device consumer's `onPipeline`).
+    func attach(_ pipeline: AudioPipeline) {
+        let apps = audioTap
+        let tap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)?
+        if keep {
+            tap = { [self] samples in
+                kept.withLock { $0.append(contentsOf: samples) }
+                apps?(samples)
+            }
+        } else {
+            tap = apps
+        }
+        let realTimeFactor = realTimeFactor
+        let stage = TranscriptionStage(
+            transcriber: transcriber, configuration: settings.endpointing, filter: settings.filter,
+            timing: { timing in
+                let audio = Double(timing.audioSamples) / 16_000
+                guard audio > 0 else { return }
+                let spent = timing.recognitionStarted.duration(to: timing.recognitionEnded)
+                let seconds = Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18
+                realTimeFactor.record(seconds / audio)
+            },
+            audioTap: tap)
+        stage.attach(pipeline)
+        let onSegment = onSegment
+        let onProblem = onProblem
+        let consumer = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await segment in stage.segments { onSegment(segment) } }
+                group.addTask { for await problem in stage.problems { onProblem(problem) } }
+            }
+        }
+        stages.withLock { $0.append((stage, consumer)) }
+    }
+
+    /// Once the device consumer has finished its pipelines: waits until every utterance is transcribed and handed on.
+    func finish() async {
+        for (stage, consumer) in stages.withLock({ $0 }) {
+            await stage.finish()
+            await consumer.value
+        }
+    }
+}
