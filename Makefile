@@ -13,12 +13,14 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build
 
+# The tests, then `make demo` end to end in its bounded, non-interactive mode (at 4x; exits 1 unless the example
+# app got the transcript and its notification landed in the feed).
 test: build
 	$(SWIFT) test
+	@scripts/demo .build/demo-check 4 --check
 
-# The main job on embedded defaults. Until the BLE client lands, the demo synthesizes speech with espeak-ng,
-# encodes it exactly as an Omi CV1 would send it (with 3% packet loss), and replays it through the live pipeline
-# in real time. DEMO_SPEED=max replays as fast as possible.
+# The main job on embedded defaults (scripts/demo says each step): espeak-ng speech streamed by a simulated Omi on a
+# private bus, the bridge's whole live pipeline, the example app in examples/, the feed. DEMO_SPEED=4 runs it at 4x.
 DEMO_SPEED ?= 1
 demo: build
 	@scripts/demo "$(DEMO)" "$(DEMO_SPEED)"

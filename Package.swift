@@ -99,10 +99,19 @@ let package = Package(
         .target(name: "OmiSimulator", dependencies: ["DBusKit", "OmiAudio"], swiftSettings: strict),
         // Test support shipped as a module (as hummingbird's testing helpers): private buses, simulators.
         .target(name: "BridgeTesting", dependencies: ["DBusKit", "OmiAudio", "Notifications"], swiftSettings: strict),
+        // The composition root's generic parts: supervised stages of the daemon's ServiceGroup.
+        .target(
+            name: "BridgeDaemon",
+            dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "OmiBridgeCLI",
             dependencies: [
                 "OmiAudio", "DBusKit", "BlueZ", "OmiDevice", "OmiSimulator", "Transcription", "OmiApps", "Store",
+                "BridgeDaemon",
                 // BridgeTesting's loopback listener is the webhook benchmark's receiver (bench-webhooks).
                 "BridgeServer", "BridgeTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -152,6 +161,13 @@ let package = Package(
         .testTarget(name: "OmiAppsTests", dependencies: ["OmiApps", "Store", "BridgeTesting"], swiftSettings: strict),
         .testTarget(name: "OmiAudioTests", dependencies: ["OmiAudio", "BridgeTesting"], swiftSettings: strict),
         // Depends on the executable so `swift test` builds it; the tests run the real binary.
+        .testTarget(
+            name: "BridgeDaemonTests",
+            dependencies: [
+                "BridgeDaemon", "BridgeTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "OmiBridgeCLITests",
             dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting", "Store", "OmiApps"],

@@ -17,7 +17,7 @@ final class LiveTranscription: Sendable {
     private let stages = Mutex<[(stage: TranscriptionStage, consumer: Task<Void, Never>)]>([])
     private let onSegment: @Sendable (TranscriptSegment) -> Void
     private let onProblem: @Sendable (String) -> Void
-    private let realTimeFactor = Recorder(label: "omi_transcriber_real_time_factor", aggregate: true)
+    private let realTimeFactor = Recorder(label: "omi_bridge_transcriber_real_time_factor", aggregate: true)
 
     init(
         transcriber: any Transcriber, settings: TranscriberSettings, keepAudio: Bool,

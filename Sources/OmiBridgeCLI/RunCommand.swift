@@ -1,22 +1,30 @@
 import ArgumentParser
 import AsyncHTTPClient
 import BlueZ
+import BridgeDaemon
 import DBusKit
 import Foundation
 import Logging
+import Metrics
 import Notifications
 import OmiAudio
 import OmiDevice
+import Prometheus
+import ServiceLifecycle
 import Store
-import Synchronization
 
-/// `omi-bridge run`: connect to an Omi and run the audio pipeline, reconnecting for ever.
+/// `omi-bridge run`: the daemon. Connects to an Omi and runs the whole pipeline (decode → transcribe → apps →
+/// notifications) with the HTTP API, as the stages of one `ServiceGroup`, reconnecting for ever.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Connect to an Omi (the configured address, or the first found) and run the pipeline.",
-        discussion: "Logs connection changes, MTU, codec and battery; prints audio statistics every --stats seconds. "
-            + "Ctrl-C (SIGINT) or SIGTERM disconnects cleanly.")
+        abstract: "Connect to an Omi (the configured address, or the first found) and run the pipeline and the HTTP API.",
+        discussion: """
+            Logs connection changes, MTU, codec and battery, the live transcript, every webhook call and every \
+            notification; prints audio statistics every --stats seconds. The HTTP API (as `serve`) listens on \
+            server.listen unless --no-serve. Ctrl-C (SIGINT) or SIGTERM stops gracefully: the pipeline is flushed, \
+            the open conversation goes to the outbox (and its apps), queued deliveries stay queued.
+            """)
 
     @OptionGroup var ble: BLEOptions
 
@@ -43,6 +51,16 @@ struct RunCommand: AsyncParsableCommand {
         help: "Only decode: no transcription, so no app webhooks (the transcriber and apps come from --config).")
     var noTranscribe = false
 
+    @Flag(name: .customLong("no-serve"), help: "Do not serve the HTTP API.")
+    var noServe = false
+
+    @Option(name: .long, help: "HTTP port (0: any free port); default from server.listen.") var port: Int?
+    @Option(name: .long, help: "HTTP address; anything but loopback exposes the API to the network.") var host: String?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
     func run() async throws {
         var settings = try BridgeSettings.load(config)
         if let address { settings.address = address }
@@ -51,17 +69,17 @@ struct RunCommand: AsyncParsableCommand {
         let bus: DBusBus = (ble.bus ?? settings.bus).map(DBusBus.address) ?? .system
         let client: BlueZClient
         do { client = try await BlueZClient(bus: bus) } catch { throw CLIFailure(error.message) }
-
-        // Device notifications (battery low, disconnected) and the apps' notifications go through the notification
-        // centre, whose channels include buzzing this very Omi; queued deliveries stay in the database for the next
-        // run or `serve`.
         let database: BridgeDatabase
         do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        // Device notifications (battery low, disconnected) and the apps' notifications go through the notification
+        // centre, whose channels include buzzing this very Omi; queued deliveries stay in the database.
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let haptic = OmiHaptic()
         let channels = settings.notifications.channels(http: http, haptic: haptic)
-        let centre = settings.notifications.centre(
-            database: database, channels: channels, logger: Logger(label: "omi-bridge.notifications"))
+        let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
         let (transcription, apps) = try liveStages(settings, database: database, centre: centre)
         let collected = transcription == nil ? PCMCollector(keep: wavOut != nil) : nil
         let consumer = PipelineConsumer(lossMode: settings.lossMode) { pipeline in
@@ -73,41 +91,36 @@ struct RunCommand: AsyncParsableCommand {
         configuration.notifyMode = settings.notify
         let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
         haptic.attach(session)
-        log("connecting via the \(bus)"
-            + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
-        let deliveries = Task { await centre.worker.run() }
-        let uid = settings.apps.uid
-        let stopping = Mutex(false)  // our own disconnect at the end is not an alert
+        log("connecting via the \(bus)" + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
+
         let systemd = SystemdNotifier()
+        let shutdown = DaemonShutdown()
+        // Graceful shutdown runs in reverse order: systemd hears STOPPING=1 first, then the device stage stops and
+        // flushes (the apps' last notifications still reach a running centre), then the HTTP API and the worker.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: DeliveryService(worker: centre.worker))
+        ]
+        if !noServe {
+            let app = try await BridgeHTTP.application(
+                settings, database: database, centre: centre, registry: registry, host: host, port: port,
+                logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger)
+            services.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
+        }
+        services.append(
+            .init(service: DeviceEventsStage(session: session, centre: centre, uid: settings.apps.uid, systemd: systemd, shutdown: shutdown)))
+        services.append(
+            .init(
+                service: DeviceStage(session: session, consumer: consumer, transcription: transcription, apps: apps)))
+        services.append(.init(service: SystemdStage(systemd: systemd, shutdown: shutdown)))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: BridgeHTTP.serverLogger))
         systemd.ready(status: "looking for an Omi")
-        let events = Task {
-            var alerts = DeviceAlerts(userID: uid)
-            for await event in session.events {
-                log(event.description)
-                switch event {
-                case .connected(let address, let name, _):
-                    alerts.connected(address: address, name: name)
-                    systemd.status("streaming from \(address)")
-                case .battery(let level):
-                    if let alert = alerts.battery(level) { await centre.deliver(alert) }
-                case .disconnected(let reason):
-                    if !stopping.withLock({ $0 }), let alert = alerts.disconnected(reason: reason) {
-                        await centre.deliver(alert)
-                    }
-                    systemd.status("reconnecting (\(reason))")
-                case .state(.waitingForBlueZ): systemd.status("waiting for BlueZ")
-                default: break
-                }
-            }
+        let trigger = Task {
+            await SignalTrap.waitForTermination(orAfter: duration)
+            if Task.isCancelled { return }
+            log("stopping")
+            await group.triggerGracefulShutdown()
         }
-        let watchdog = Task {
-            guard let interval = systemd.watchdogInterval else { return }
-            while !Task.isCancelled {
-                systemd.watchdog()
-                try? await Task.sleep(for: interval)
-            }
-        }
-        let runner = Task { await session.run() }
         let reporter = Task {
             guard stats > 0 else { return }
             while !Task.isCancelled {
@@ -116,22 +129,10 @@ struct RunCommand: AsyncParsableCommand {
                 if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
             }
         }
-        await SignalTrap.waitForTermination(orAfter: duration)
-        log("stopping")
-        stopping.withLock { $0 = true }
-        systemd.stopping()
-        watchdog.cancel()
+        let outcome: (any Error)?
+        do { try await group.run(); outcome = nil } catch { outcome = error }
+        trigger.cancel()
         reporter.cancel()
-        await session.stop()
-        await runner.value
-        // Flush the pipeline: the decoder drains, the last utterance is transcribed, the apps get what is pending,
-        // the open conversation closes into the outbox (durable; delivered now or by the next run).
-        consumer.finish()
-        await transcription?.finish()
-        await apps?.finish()
-        events.cancel()
-        deliveries.cancel()
-        await deliveries.value
         await channels.close()
         try? await http.shutdown()
         if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
@@ -141,6 +142,7 @@ struct RunCommand: AsyncParsableCommand {
             try catching { try AudioFile.writeWAV(samples, path: wavOut) }
             log("wrote \(wavOut)")
         }
+        if let outcome { throw CLIFailure("the daemon stopped: \(outcome)") }
     }
 
     /// The stages after decoding, unless `--no-transcribe`: the configured transcriber, and the apps (when any has a
@@ -160,6 +162,15 @@ struct RunCommand: AsyncParsableCommand {
             },
             onProblem: { log("transcription: \($0)") })
         return (transcription, apps)
+    }
+
+    static let report: @Sendable (SupervisedStage.Event) -> Void = { event in
+        switch event {
+        case .failed(let stage, let error, let failures, let delay):
+            log("stage \(stage) failed (\(failures) in a row): \(error); restarting in \(delay)")
+        case .restarting(let stage, _):
+            log("stage \(stage) restarting")
+        }
     }
 
     static func statsLine(_ s: PipelineSnapshot) -> String {

@@ -39,25 +39,14 @@ struct ServeCommand: AsyncParsableCommand {
         // which GET /metrics serves.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let configuration = BridgeServerConfiguration(
-            host: host ?? settings.serverHost, port: port ?? settings.serverPort)
-        var logger = Logger(label: "omi-bridge.server")
-        logger.logLevel = .notice
-        var centreLogger = Logger(label: "omi-bridge.notifications")
-        centreLogger.logLevel = .info
+        let logger = BridgeHTTP.serverLogger
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let channels = settings.notifications.channels(http: http)
-        let centre = settings.notifications.centre(database: database, channels: channels, logger: centreLogger)
-        let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
-        do { try await broadcasts.resumeUnfinished() } catch { throw CLIFailure("\(error)") }
-        let direct = DirectNotifications(
-            apps: settings.apps.apps, userID: settings.apps.uid, delivery: centre, mode: settings.directRateLimitMode)
-        let api = NotificationCentreAPI(
-            centre: centre, broadcasts: broadcasts, userID: settings.apps.uid, directMode: settings.directRateLimitMode)
-        let app = BridgeServer.makeApplication(
-            database: database, configuration: configuration, logger: logger, direct: direct, centre: api,
-            metrics: registry,
-            onServerRunning: { port in print("listening on http://\(configuration.host):\(port)") })
+        let centre = settings.notifications.centre(
+            database: database, channels: channels, logger: BridgeHTTP.centreLogger)
+        let app = try await BridgeHTTP.application(
+            settings, database: database, centre: centre, registry: registry, host: host, port: port, logger: logger,
+            centreLogger: BridgeHTTP.centreLogger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: app), .init(service: DeliveryService(worker: centre.worker))],

@@ -42,7 +42,7 @@ struct SystemdNotifyTests {
             }
         }
         reader.start()
-        let daemon = try CLI.start(["run", "--bus", bus.address, "--stats", "0"], environment: environment)
+        let daemon = try CLI.start(["run", "--bus", bus.address, "--stats", "0", "--no-serve"], environment: environment)
         #expect(await eventually { received.withLock { $0.contains("STATUS=streaming from C4:3A:92:0B:5E:01") } })
         #expect(await eventually { received.withLock { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 } })
         daemon.terminate()  // SIGTERM, as systemd stops the unit
