@@ -32,13 +32,15 @@ final class AppsSession: Sendable {
     /// `delivery` to the feed.
     init?(
         _ settings: BridgeSettings, database: BridgeDatabase? = nil, delivery: (any NotificationDelivery)? = nil,
-        live: Bool = false, log: @escaping @Sendable (String) -> Void = AppsSession.stderr
+        live: Bool = false, observe: (@Sendable (WebhookCall) -> Void)? = nil,
+        log: @escaping @Sendable (String) -> Void = AppsSession.stderr
     ) throws(CLIFailure) {
         let apps = settings.apps
         guard apps.apps.contains(where: \.hasWebhook) else { return nil }
         let database = if let database { database } else { try Self.open(settings.storagePath) }
-        let router = try Self.router(
+        let routed = try Self.router(
             settings, database: database, delivery: delivery ?? FeedDelivery(database: database, log: log), log: log)
+        let router: any AppEventSink = observe.map { ObservedSink(next: routed, observe: $0) } ?? routed
         let client = WebhookClient()
         let breakers = CircuitBreakerRegistry()
         let transcripts = TranscriptTrigger(
@@ -137,4 +139,25 @@ final class AppsSession: Sendable {
     }
 
     static let stderr: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+}
+
+/// Hands every webhook call to `observe` (the scenario harness's record) before the router handles it.
+struct ObservedSink: AppEventSink {
+    let next: AppEventRouter
+    let observe: @Sendable (WebhookCall) -> Void
+
+    func webhookCalled(_ call: WebhookCall) async {
+        observe(call)
+        await next.webhookCalled(call)
+    }
+
+    func appMessage(app: AppManifest, text: String, conversationID: String?, alongsideNotification: Bool) async {
+        await next.appMessage(app: app, text: text, conversationID: conversationID, alongsideNotification: alongsideNotification)
+    }
+
+    func proactiveRequested(app: AppManifest, notification: [UInt8]) async {
+        await next.proactiveRequested(app: app, notification: notification)
+    }
+
+    func storeFailed(_ message: String) async { await next.storeFailed(message) }
 }

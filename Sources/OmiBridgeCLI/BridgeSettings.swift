@@ -54,11 +54,19 @@ struct BridgeSettings {
         } else if environment.isEmpty {
             return BridgeSettings()
         }
-        var settings = BridgeSettings()
-        var values = ConfigValues()
         guard let fileTop = (root ?? [String: Any]()) as? [String: Any] else {
             throw CLIFailure("\(file): the top level must be a mapping of sections", exitCode: 2)
         }
+        return try parse(fileTop, file: file, environment: environment)
+    }
+
+    /// The settings of a mapping of sections (a configuration file's, or a scenario's `bridge:`); problems are
+    /// reported as coming from `file`, relative paths are relative to its directory.
+    static func parse(
+        _ fileTop: [String: Any], file: String, environment: EnvironmentOverrides = EnvironmentOverrides()
+    ) throws(CLIFailure) -> BridgeSettings {
+        var settings = BridgeSettings()
+        var values = ConfigValues()
         let top = environment.applied(to: fileTop, &values)
         for (section, value) in top {
             switch section {

@@ -1,4 +1,5 @@
 import Notifications
+import OmiApps
 import OmiDevice
 import ServiceLifecycle
 import Synchronization
@@ -36,7 +37,7 @@ struct DeviceStage: Service {
 /// as the unit's status.
 struct DeviceEventsStage: Service {
     let session: OmiDeviceSession
-    let centre: NotificationCentre
+    let centre: any NotificationDelivery
     let uid: String
     let systemd: SystemdNotifier
     let shutdown: DaemonShutdown

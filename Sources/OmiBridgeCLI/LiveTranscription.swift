@@ -54,8 +54,7 @@ final class LiveTranscription: Sendable {
                 let audio = Double(timing.audioSamples) / 16_000
                 guard audio > 0 else { return }
                 let spent = timing.recognitionStarted.duration(to: timing.recognitionEnded)
-                let seconds = Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18
-                realTimeFactor.record(seconds / audio)
+                realTimeFactor.record(spent.seconds / audio)
             },
             audioTap: tap)
         stage.attach(pipeline)

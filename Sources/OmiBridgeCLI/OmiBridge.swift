@@ -12,7 +12,7 @@ struct OmiBridge: AsyncParsableCommand {
             EncodeCommand.self, ReplayCommand.self, ScanCommand.self, RunCommand.self, RecordCommand.self,
             SimulateCommand.self, TranscribeCommand.self, BenchBLECommand.self, BenchTranscribeCommand.self,
             VerifySignatureCommand.self, SignCommand.self, FactsCommand.self, OutboxCommand.self, ExplainCommand.self,
-            ConfigCommand.self, APIKeysCommand.self, KeysCommand.self, ServeCommand.self, StatusCommand.self, FeedCommand.self,
+            ConfigCommand.self, APIKeysCommand.self, KeysCommand.self, ServeCommand.self, StatusCommand.self, FeedCommand.self, TestCommand.self,
             BenchWebhooksCommand.self,
         ]
     )
