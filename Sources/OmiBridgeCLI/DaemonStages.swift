@@ -1,3 +1,4 @@
+import Metrics
 import Notifications
 import OmiApps
 import OmiDevice
@@ -44,16 +45,21 @@ struct DeviceEventsStage: Service {
 
     func run() async throws {
         var alerts = DeviceAlerts(userID: uid)
+        let battery = Gauge(label: "omi_bridge_device_battery_percent")
+        let connected = Gauge(label: "omi_bridge_device_connected")
         for await event in session.events.cancelOnGracefulShutdown() {
             log(event.description)
             let stopping = shutdown.hasBegun
             switch event {
             case .connected(let address, let name, _):
                 alerts.connected(address: address, name: name)
+                connected.record(1)
                 if !stopping { systemd.status("streaming from \(address)") }
             case .battery(let level):
+                battery.record(level)
                 if let alert = alerts.battery(level) { await centre.deliver(alert) }
             case .disconnected(let reason):
+                connected.record(0)
                 if !stopping, let alert = alerts.disconnected(reason: reason) { await centre.deliver(alert) }
                 if !stopping { systemd.status("reconnecting (\(reason))") }
             case .state(.waitingForBlueZ):

@@ -18,6 +18,10 @@ final class LiveTranscription: Sendable {
     private let onSegment: @Sendable (TranscriptSegment) -> Void
     private let onProblem: @Sendable (String) -> Void
     private let realTimeFactor = Recorder(label: "omi_bridge_transcriber_real_time_factor", aggregate: true)
+    private let speechToWebhook = Timer(label: "omi_bridge_speech_end_to_webhook_seconds", preferredDisplayUnit: .seconds)
+    /// When the first pipeline started: the stream timeline's zero on the monotonic clock (live audio arrives in real
+    /// time and losses keep the timeline aligned, so timeline second t is wall time start + t).
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
 
     init(
         transcriber: any Transcriber, settings: TranscriberSettings, keepAudio: Bool,
@@ -37,6 +41,7 @@ final class LiveTranscription: Sendable {
 
     /// Starts transcribing `pipeline` (the device consumer's `onPipeline`).
     func attach(_ pipeline: AudioPipeline) {
+        started.withLock { $0 = $0 ?? .now }
         let apps = audioTap
         let tap: (@Sendable (UnsafeBufferPointer<Int16>) -> Void)?
         if keep {
@@ -67,6 +72,14 @@ final class LiveTranscription: Sendable {
             }
         }
         stages.withLock { $0.append((stage, consumer)) }
+    }
+
+    /// A `transcript_processed` call was sent `sentAgo` ago with segments ending at timeline second `speechEnd`:
+    /// records speech end → webhook sent.
+    func webhookSent(speechEnd: Double, sentAgo: Duration) {
+        guard let started = started.withLock({ $0 }) else { return }
+        let latency = started.duration(to: .now) - sentAgo - .milliseconds(Int64(speechEnd * 1000))
+        if latency > .zero { speechToWebhook.record(duration: latency) }
     }
 
     /// Once the device consumer has finished its pipelines: waits until every utterance is transcribed and handed on.

@@ -12,6 +12,7 @@ import OmiDevice
 import Prometheus
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// `omi-bridge run`: the daemon. Connects to an Omi and runs the whole pipeline (decode → transcribe → apps →
 /// notifications) with the HTTP API, as the stages of one `ServiceGroup`, reconnecting for ever.
@@ -106,6 +107,7 @@ struct RunCommand: AsyncParsableCommand {
                 logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger)
             services.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
         }
+        services.append(.init(service: AudioMetricsStage(consumer: consumer)))
         services.append(
             .init(service: DeviceEventsStage(session: session, centre: centre, uid: settings.apps.uid, systemd: systemd, shutdown: shutdown)))
         services.append(
@@ -152,8 +154,16 @@ struct RunCommand: AsyncParsableCommand {
     {
         guard !noTranscribe else { return (nil, nil) }
         let transcriber = try TranscriberFactory.make(settings.transcriber)
+        let measured = Mutex<LiveTranscription?>(nil)
         let apps = try AppsSession(
-            settings, database: database, delivery: LoggedDelivery(next: centre, log: log), live: true, log: log)
+            settings, database: database, delivery: LoggedDelivery(next: centre, log: log), live: true,
+            observe: { call in
+                // Speech end → webhook: the last segment's end on the timeline to the moment the request went out.
+                guard call.trigger == .transcriptProcessed, case .success(let response) = call.result,
+                    let end = Self.lastSegmentEnd(call.request.body)
+                else { return }
+                measured.withLock { $0 }?.webhookSent(speechEnd: end, sentAgo: response.latency)
+            }, log: log)
         let transcription = LiveTranscription(
             transcriber: transcriber, settings: settings.transcriber, keepAudio: wavOut != nil, audioTap: apps?.audioTap,
             onSegment: { segment in
@@ -161,7 +171,16 @@ struct RunCommand: AsyncParsableCommand {
                 apps?.submit(segment)
             },
             onProblem: { log("transcription: \($0)") })
+        measured.withLock { $0 = transcription }
         return (transcription, apps)
+    }
+
+    /// The `end` of the last segment of a `transcript_processed` body.
+    static func lastSegmentEnd(_ body: [UInt8]) -> Double? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let segments = object["segments"] as? [[String: Any]]
+        else { return nil }
+        return segments.last?["end"] as? Double
     }
 
     static let report: @Sendable (SupervisedStage.Event) -> Void = { event in

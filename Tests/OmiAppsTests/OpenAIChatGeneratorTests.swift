@@ -72,7 +72,8 @@ struct OpenAIChatGeneratorTests {
     @Test("an unreachable server is `unreachable`, and the processor records the failure")
     func unreachable() async throws {
         let url = "http://127.0.0.1:\(LoopbackTCPServer.refusedPort)"  // nothing listens there
-        let generator = OpenAIChatGenerator(options: .init(baseURL: url, model: "m", timeout: .seconds(1)))
+        // A refused connect fails at once; the generous timeout only keeps a loaded machine from turning it into one.
+        let generator = OpenAIChatGenerator(options: .init(baseURL: url, model: "m", timeout: .seconds(15)))
         let error = await #expect(throws: TextGeneratorError.self) { try await generator.complete(prompt: "x") }
         #expect(error?.kind == .unreachable, "\(String(describing: error))")
 

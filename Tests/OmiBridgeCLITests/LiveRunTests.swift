@@ -12,10 +12,10 @@ import Testing
 /// endpointer → transcriber → app webhooks → notification centre → feed; and what SIGTERM does to a conversation.
 @Suite("run: the live pipeline to the apps and the feed")
 struct LiveRunTests {
-    /// A simulated Omi streaming one second of tone between silences, at twice real time.
-    static func simulator(_ bus: PrivateBus) async throws -> BlueZSimulator {
+    /// A simulated Omi streaming one second of tone between silences, at `speed`× real time.
+    static func simulator(_ bus: PrivateBus, speed: Double = 2) async throws -> BlueZSimulator {
         var configuration = SimulatorConfiguration()
-        configuration.speed = 2
+        configuration.speed = speed
         configuration.loop = false
         let samples = [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 24_000)
         return try await BlueZSimulator(
@@ -48,7 +48,8 @@ struct LiveRunTests {
     @Test("Segments reach the app while the Omi streams; its notification lands in the feed; SIGTERM sends the conversation")
     func liveToFeed() async throws {
         let bus = try PrivateBus()
-        let simulator = try await Self.simulator(bus)
+        // Real time, as a real Omi streams: the speech-end → webhook latency is measured against the wall clock.
+        let simulator = try await Self.simulator(bus, speed: 1)
         defer { simulator.stop() }
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -86,13 +87,25 @@ struct LiveRunTests {
         #expect(items.first?["app_id"] as? String == "coach")
         #expect((items.first?["message"] as? String)?.contains("Hello Alex") == true, "\(feed.stdout)")
 
-        // The same process serves the HTTP API, whose /metrics has the live stages' numbers.
+        // The same process serves the HTTP API, whose /metrics has the live stages' numbers (the audio counters are
+        // sampled every 2 s).
+        #expect(await eventually { Self.text(log).contains("listening on") })
         let port = try #require(await eventually { CLI.listeningPort(log) != nil } ? CLI.listeningPort(log) : nil)
-        let (metrics, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
+        let sampled = await eventually {
+            let body = try? await URLSession.shared.data(from: url).0
+            let lines = body.map { String(decoding: $0, as: UTF8.self).split(separator: "\n") } ?? []
+            return lines.contains { $0.hasPrefix("omi_bridge_audio_notifications_received_total ") && !$0.hasSuffix(" 0") }
+        }
+        #expect(sampled, "the audio counters never appeared in /metrics")
+        let (metrics, response) = try await URLSession.shared.data(from: url)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         let exposition = String(decoding: metrics, as: UTF8.self)
         #expect(exposition.contains("omi_bridge_transcriber_real_time_factor_count 1"), "\(exposition)")
         #expect(exposition.contains(#"omi_bridge_webhook_requests_total{app="coach""#), "\(exposition)")
+        #expect(exposition.contains("omi_bridge_speech_end_to_webhook_seconds_count 1"), "\(exposition)")
+        #expect(exposition.contains("omi_bridge_device_battery_percent 87"), "\(exposition)")
+        #expect(exposition.contains("omi_bridge_device_connected 1"), "\(exposition)")
 
         bridge.terminate()
         #expect(await eventually(timeout: .seconds(15)) { !bridge.isRunning })
