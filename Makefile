@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN    = .build/debug/omi-bridge
 DEMO   = demo-out
 
-.PHONY: all bootstrap build test demo bench bench-ring format clean
+.PHONY: all bootstrap build test demo run bench bench-ring format clean
 
 all: build
 
@@ -24,6 +24,11 @@ test: build
 DEMO_SPEED ?= 1
 demo: build
 	@scripts/demo "$(DEMO)" "$(DEMO_SPEED)"
+
+# The same daemon against the system bus and a real Omi (docs/raspberry-pi.md for permissions).
+CONFIG ?=
+run: build
+	$(BIN) run $(if $(CONFIG),--config $(CONFIG))
 
 bench: bootstrap
 	@bench/run
