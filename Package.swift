@@ -170,7 +170,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OmiBridgeCLITests",
-            dependencies: ["OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting", "Store", "OmiApps"],
+            dependencies: [
+                "OmiAudio", "OmiBridgeCLI", "OmiSimulator", "BridgeTesting", "Store", "OmiApps",
+                // The dashboard test drives headless Chromium over the DevTools protocol (a WebSocket).
+                .product(name: "WSClient", package: "swift-websocket"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -45,6 +45,10 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         status: .forbidden, kind: .forbidden, message: "This route needs an admin API key.")
     /// 404: no such route.
     public static let notFound = APIError(status: .notFound, kind: .notFound, message: "No such route.")
+    /// 404 with a message of its own: the route exists but what it serves does not here.
+    public static func notFound(_ message: String) -> APIError {
+        APIError(status: .notFound, kind: .notFound, message: message)
+    }
     /// 500, with nothing about the cause.
     public static let internalError = APIError(
         status: .internalServerError, kind: .internalServerError, message: "Internal server error.")

@@ -38,10 +38,12 @@ public enum BridgeServer {
     /// `metrics`: what `GET /metrics` serves (the registry the CLI bootstrapped swift-metrics with); nil answers 404.
     /// `metricsFactory`: where the request metrics are recorded; the bootstrapped backend unless a test passes one.
     /// `readiness`: extra checks for `GET /readyz`, after the database's and the centre's.
+    /// `live`: the running pipeline's state and events for the dashboard (`run`); without it `/v1/live` is 404.
     public static func makeRouter(
         database: BridgeDatabase, now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
         centre: NotificationCentreAPI? = nil, metrics: (any MetricsExposition)? = nil,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, readiness: [ReadinessCheck] = []
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, readiness: [ReadinessCheck] = [],
+        live: LiveHub? = nil
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         // Order matters: the metrics middleware sees the status the envelope chose, the envelope middleware must
@@ -50,7 +52,7 @@ public enum BridgeServer {
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(
             middleware: BearerAuthMiddleware(
-                keys: database.apiKeys, publicPaths: ["/healthz", "/readyz", "/metrics"],
+                keys: database.apiKeys, publicPaths: ["/healthz", "/readyz", "/metrics", "/", DashboardRoute.path],
                 publicPrefixes: [DirectNotificationRoute.path]))
         if let direct { DirectNotificationRoute(direct: direct, keys: database.appKeys, now: now).register(on: router) }
         router.get("/healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
@@ -70,10 +72,12 @@ public enum BridgeServer {
             now: now
         ).register(on: notifications.group("preferences"))
         BroadcastRoutes(api: centre, jobs: database.broadcastJobs).register(on: notifications.group("broadcast"))
+        LiveRoutes(hub: live, conversations: database.conversations).register(on: router)
+        DashboardRoute().register(on: router)
         return router
     }
 
-    /// The application serving ``makeRouter(database:now:direct:centre:metrics:metricsFactory:readiness:)`` on `configuration`'s address. Run it with
+    /// The application serving ``makeRouter(database:now:direct:centre:metrics:metricsFactory:readiness:live:)`` on `configuration`'s address. Run it with
     /// `run()` inside a service group, or `runService()` to stop on SIGINT/SIGTERM.
     public static func makeApplication(
         database: BridgeDatabase,
@@ -82,12 +86,12 @@ public enum BridgeServer {
         now: @escaping @Sendable () -> Date = { Date() }, direct: DirectNotifications? = nil,
         centre: NotificationCentreAPI? = nil, metrics: (any MetricsExposition)? = nil,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, readiness: [ReadinessCheck] = [],
-        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        live: LiveHub? = nil, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> Application<RouterResponder<BridgeRequestContext>> {
         Application(
             router: makeRouter(
                 database: database, now: now, direct: direct, centre: centre, metrics: metrics,
-                metricsFactory: metricsFactory, readiness: readiness),
+                metricsFactory: metricsFactory, readiness: readiness, live: live),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "omi-bridge"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -1,3 +1,4 @@
+import BridgeServer
 import Foundation
 import Metrics
 import OmiAudio
@@ -6,9 +7,11 @@ import ServiceLifecycle
 
 /// The audio path's counters as metrics: every `interval`, the device consumer's pipeline snapshot is read (the
 /// counters are atomics the hot path already keeps; nothing is added per packet) and the increase since the last
-/// reading is added to Prometheus counters. A new pipeline (codec or MTU change) starts from zero again.
+/// reading is added to Prometheus counters (and shown on the dashboard). A new pipeline (codec or MTU change) starts from zero again.
 struct AudioMetricsStage: Service {
     let consumer: PipelineConsumer
+    /// The dashboard's packet counts, updated when they change.
+    var hub: LiveHub?
     var interval: Duration = .seconds(2)
 
     func run() async throws {
@@ -34,6 +37,7 @@ struct AudioMetricsStage: Service {
                 }
                 let overflow = now.inputOverflows - (before?.inputOverflows ?? 0)
                 if overflow > 0 { overflows.increment(by: overflow) }
+                if before?.reassembly != now.reassembly { hub?.audio(now) }
                 last = (ObjectIdentifier(pipeline), now)
             }
         }

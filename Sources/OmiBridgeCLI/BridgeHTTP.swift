@@ -7,11 +7,13 @@ import ServiceLifecycle
 import Store
 
 /// The local HTTP API as `serve` and `run` build it: the direct-notification route and the notification centre's
-/// routes over `centre`, broadcasts (resuming unfinished jobs first), `/metrics` from `registry`.
+/// routes over `centre`, broadcasts (resuming unfinished jobs first), `/metrics` from `registry`, and with `live`
+/// (`run`) the dashboard's live state and events.
 enum BridgeHTTP {
     static func application(
         _ settings: BridgeSettings, database: BridgeDatabase, centre: NotificationCentre,
-        registry: PrometheusCollectorRegistry, host: String?, port: Int?, logger: Logger, centreLogger: Logger
+        registry: PrometheusCollectorRegistry, host: String?, port: Int?, logger: Logger, centreLogger: Logger,
+        live: LiveHub? = nil
     ) async throws(CLIFailure) -> some Service {
         let configuration = BridgeServerConfiguration(host: host ?? settings.serverHost, port: port ?? settings.serverPort)
         let broadcasts = BroadcastRunner(centre: centre, everyone: [settings.apps.uid], logger: centreLogger)
@@ -22,8 +24,11 @@ enum BridgeHTTP {
             centre: centre, broadcasts: broadcasts, userID: settings.apps.uid, directMode: settings.directRateLimitMode)
         return BridgeServer.makeApplication(
             database: database, configuration: configuration, logger: logger, direct: direct, centre: api,
-            metrics: registry,
-            onServerRunning: { port in print("listening on http://\(configuration.host):\(port)") })
+            metrics: registry, live: live,
+            onServerRunning: { port in
+                print("listening on http://\(configuration.host):\(port)")
+                print("dashboard: http://\(configuration.host):\(port)/ (open it with #key=<API key> once)")
+            })
     }
 
     /// The server's own logger: notices and worse (requests are counted in /metrics, not logged).

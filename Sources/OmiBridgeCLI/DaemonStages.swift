@@ -1,3 +1,4 @@
+import BridgeServer
 import Metrics
 import Notifications
 import OmiApps
@@ -42,6 +43,7 @@ struct DeviceEventsStage: Service {
     let uid: String
     let systemd: SystemdNotifier
     let shutdown: DaemonShutdown
+    var hub: LiveHub?
 
     func run() async throws {
         var alerts = DeviceAlerts(userID: uid)
@@ -49,6 +51,7 @@ struct DeviceEventsStage: Service {
         let connected = Gauge(label: "omi_bridge_device_connected")
         for await event in session.events.cancelOnGracefulShutdown() {
             log(event.description)
+            hub?.device(event)
             let stopping = shutdown.hasBegun
             switch event {
             case .connected(let address, let name, _):

@@ -11,3 +11,14 @@ struct LoggedDelivery: NotificationDelivery {
         await next.deliver(notification)
     }
 }
+
+/// Hands each notification to `observe`, then on.
+struct ObservedDelivery: NotificationDelivery {
+    let next: any NotificationDelivery
+    let observe: @Sendable (BridgeNotification) -> Void
+
+    func deliver(_ notification: BridgeNotification) async {
+        observe(notification)
+        await next.deliver(notification)
+    }
+}

@@ -2,11 +2,13 @@ import ArgumentParser
 import AsyncHTTPClient
 import BlueZ
 import BridgeDaemon
+import BridgeServer
 import DBusKit
 import Foundation
 import Logging
 import Metrics
 import Notifications
+import OmiApps
 import OmiAudio
 import OmiDevice
 import Prometheus
@@ -81,7 +83,10 @@ struct RunCommand: AsyncParsableCommand {
         let haptic = OmiHaptic()
         let channels = settings.notifications.channels(http: http, haptic: haptic)
         let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
-        let (transcription, apps) = try liveStages(settings, database: database, centre: centre)
+        let hub = noServe ? nil : LiveHub()
+        // Every notification, the apps' and the device's, is logged and shown live on its way to the centre.
+        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: log)) { hub?.notification($0) }
+        let (transcription, apps) = try liveStages(settings, database: database, delivery: delivery, hub: hub)
         let collected = transcription == nil ? PCMCollector(keep: wavOut != nil) : nil
         let consumer = PipelineConsumer(lossMode: settings.lossMode) { pipeline in
             if let transcription { transcription.attach(pipeline) } else { collected?.attach(pipeline) }
@@ -104,12 +109,14 @@ struct RunCommand: AsyncParsableCommand {
         if !noServe {
             let app = try await BridgeHTTP.application(
                 settings, database: database, centre: centre, registry: registry, host: host, port: port,
-                logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger)
+                logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger, live: hub)
             services.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
         }
-        services.append(.init(service: AudioMetricsStage(consumer: consumer)))
+        services.append(.init(service: AudioMetricsStage(consumer: consumer, hub: hub)))
         services.append(
-            .init(service: DeviceEventsStage(session: session, centre: centre, uid: settings.apps.uid, systemd: systemd, shutdown: shutdown)))
+            .init(
+                service: DeviceEventsStage(
+                    session: session, centre: delivery, uid: settings.apps.uid, systemd: systemd, shutdown: shutdown, hub: hub)))
         services.append(
             .init(
                 service: DeviceStage(session: session, consumer: consumer, transcription: transcription, apps: apps)))
@@ -149,15 +156,16 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The stages after decoding, unless `--no-transcribe`: the configured transcriber, and the apps (when any has a
     /// webhook) answering into the notification centre. Segments are logged as they come.
-    private func liveStages(_ settings: BridgeSettings, database: BridgeDatabase, centre: NotificationCentre)
-        throws(CLIFailure) -> (LiveTranscription?, AppsSession?)
-    {
+    private func liveStages(
+        _ settings: BridgeSettings, database: BridgeDatabase, delivery: any NotificationDelivery, hub: LiveHub?
+    ) throws(CLIFailure) -> (LiveTranscription?, AppsSession?) {
         guard !noTranscribe else { return (nil, nil) }
         let transcriber = try TranscriberFactory.make(settings.transcriber)
         let measured = Mutex<LiveTranscription?>(nil)
         let apps = try AppsSession(
-            settings, database: database, delivery: LoggedDelivery(next: centre, log: log), live: true,
+            settings, database: database, delivery: delivery, live: true,
             observe: { call in
+                hub?.webhook(call)
                 // Speech end → webhook: the last segment's end on the timeline to the moment the request went out.
                 guard call.trigger == .transcriptProcessed, case .success(let response) = call.result,
                     let end = Self.lastSegmentEnd(call.request.body)
@@ -168,6 +176,7 @@ struct RunCommand: AsyncParsableCommand {
             transcriber: transcriber, settings: settings.transcriber, keepAudio: wavOut != nil, audioTap: apps?.audioTap,
             onSegment: { segment in
                 log("transcript " + TranscribeCommand.render(segment, json: false))
+                hub?.segment(segment)
                 apps?.submit(segment)
             },
             onProblem: { log("transcription: \($0)") })

@@ -181,14 +181,3 @@ final class ScenarioClock: Sendable {
     func start() { started.withLock { $0 = $0 ?? .now } }
     var now: Double { started.withLock { $0 }.map { $0.duration(to: .now).seconds * speed } ?? 0 }
 }
-
-/// Hands each notification to `observe`, then on.
-struct ObservedDelivery: NotificationDelivery {
-    let next: any NotificationDelivery
-    let observe: @Sendable (BridgeNotification) -> Void
-
-    func deliver(_ notification: BridgeNotification) async {
-        observe(notification)
-        await next.deliver(notification)
-    }
-}

@@ -83,7 +83,7 @@ struct AuthTests {
     func notFound() async throws {
         let harness = try ServerHarness()
         try await harness.run { client in
-            for (method, path) in [(HTTPRequest.Method.get, "/v1/nope"), (.get, "/"), (.put, "/v1/facts")] {
+            for (method, path) in [(HTTPRequest.Method.get, "/v1/nope"), (.post, "/"), (.put, "/v1/facts")] {
                 let reply = try await client.send(method, path, key: harness.memberKey)
                 #expect(reply.status == 404)
                 #expect(

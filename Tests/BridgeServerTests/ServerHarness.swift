@@ -26,11 +26,11 @@ struct ServerHarness {
     func run(
         now: @escaping @Sendable () -> Date = { fixedNow }, centre: NotificationCentreAPI? = nil,
         metrics: (any MetricsExposition)? = nil, metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
-        readiness: [ReadinessCheck] = [], _ body: @Sendable (Client) async throws -> Void
+        readiness: [ReadinessCheck] = [], live: LiveHub? = nil, _ body: @Sendable (Client) async throws -> Void
     ) async throws {
         let app = BridgeServer.makeApplication(
             database: database, configuration: .init(host: "127.0.0.1", port: 0), now: now, centre: centre,
-            metrics: metrics, metricsFactory: metricsFactory, readiness: readiness)
+            metrics: metrics, metricsFactory: metricsFactory, readiness: readiness, live: live)
         try await app.test(.live) { client in try await body(Client(client: client)) }
     }
 
