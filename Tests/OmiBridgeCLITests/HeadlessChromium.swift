@@ -102,9 +102,13 @@ final class HeadlessChromium: Sendable {
         return data
     }
 
+    /// Stops the browser without blocking a cooperative thread (the reap happens on a thread of its own).
     func close() {
         process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: profile)
+        let (process, profile) = (process, profile)
+        Thread {
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: profile)
+        }.start()
     }
 }
