@@ -1,4 +1,5 @@
 import BridgeServer
+import Logging
 import Metrics
 import Notifications
 import OmiApps
@@ -47,10 +48,12 @@ struct DeviceEventsStage: Service {
 
     func run() async throws {
         var alerts = DeviceAlerts(userID: uid)
+        var device: String?
         let battery = Gauge(label: "omi_bridge_device_battery_percent")
         let connected = Gauge(label: "omi_bridge_device_connected")
         for await event in session.events.cancelOnGracefulShutdown() {
-            log(event.description)
+            if case .connected(let address, _, _) = event { device = address }
+            log(event.description, Self.level(event), subsystem: "device", device.map { [("device", $0)] } ?? [])
             hub?.device(event)
             let stopping = shutdown.hasBegun
             switch event {
@@ -71,6 +74,15 @@ struct DeviceEventsStage: Service {
             }
         }
         try? await gracefulShutdown()  // the events end when the device stage stops the session: wait for our turn
+    }
+}
+
+extension DeviceEventsStage {
+    static func level(_ event: OmiDeviceEvent) -> Logger.Level {
+        switch event {
+        case .disconnected, .problem: .warning
+        default: .info
+        }
     }
 }
 

@@ -85,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
         let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
         let hub = noServe ? nil : LiveHub()
         // Every notification, the apps' and the device's, is logged and shown live on its way to the centre.
-        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: log)) { hub?.notification($0) }
+        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: { log($0, subsystem: "notifications") })) { hub?.notification($0) }
         let (transcription, apps) = try liveStages(settings, database: database, delivery: delivery, hub: hub)
         let collected = transcription == nil ? PCMCollector(keep: wavOut != nil) : nil
         let consumer = PipelineConsumer(lossMode: settings.lossMode) { pipeline in
@@ -171,15 +171,15 @@ struct RunCommand: AsyncParsableCommand {
                     let end = Self.lastSegmentEnd(call.request.body)
                 else { return }
                 measured.withLock { $0 }?.webhookSent(speechEnd: end, sentAgo: response.latency)
-            }, log: log)
+            }, log: { log($0, subsystem: "apps", Journal.appField($0)) })
         let transcription = LiveTranscription(
             transcriber: transcriber, settings: settings.transcriber, keepAudio: wavOut != nil, audioTap: apps?.audioTap,
             onSegment: { segment in
-                log("transcript " + TranscribeCommand.render(segment, json: false))
+                log("transcript " + TranscribeCommand.render(segment, json: false), subsystem: "transcription")
                 hub?.segment(segment)
                 apps?.submit(segment)
             },
-            onProblem: { log("transcription: \($0)") })
+            onProblem: { log("transcription: \($0)", .warning, subsystem: "transcription") })
         measured.withLock { $0 = transcription }
         return (transcription, apps)
     }
@@ -195,9 +195,9 @@ struct RunCommand: AsyncParsableCommand {
     static let report: @Sendable (SupervisedStage.Event) -> Void = { event in
         switch event {
         case .failed(let stage, let error, let failures, let delay):
-            log("stage \(stage) failed (\(failures) in a row): \(error); restarting in \(delay)")
+            log("stage \(stage) failed (\(failures) in a row): \(error); restarting in \(delay)", .error, [("stage", stage)])
         case .restarting(let stage, _):
-            log("stage \(stage) restarting")
+            log("stage \(stage) restarting", .notice, [("stage", stage)])
         }
     }
 
@@ -207,10 +207,4 @@ struct RunCommand: AsyncParsableCommand {
             + "\(s.decode.droppedFrames) dropped, \(String(format: "%.1f", s.decodedSeconds)) s decoded"
             + (s.inputOverflows > 0 ? ", \(s.inputOverflows) ring overflows" : "")
     }
-}
-
-/// One log line with a timestamp (journald adds its own; this keeps terminals readable).
-func log(_ message: String) {
-    let time = Date().formatted(.iso8601.time(includingFractionalSeconds: true))
-    FileHandle.standardOutput.write(Data("\(time) \(message)\n".utf8))
 }

@@ -80,24 +80,24 @@ enum ScenarioRun {
         let channels = settings.notifications.channels(http: http, haptic: haptic)
         let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
         // Every notification, the apps' and the device's, is recorded with its moment on the way to the centre.
-        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: log)) { n in
+        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: { log($0, subsystem: "notifications") })) { n in
             record.withLock {
                 $0.notifications.append(.init(app: n.appID, category: n.category, title: n.title, body: n.body, at: clock.now))
             }
         }
         let apps = try AppsSession(
             settings, database: database, delivery: delivery, live: true,
-            observe: { call in record.withLock { $0.calls.append(Self.call(call, at: clock.now)) } }, log: log)
+            observe: { call in record.withLock { $0.calls.append(Self.call(call, at: clock.now)) } }, log: { log($0, subsystem: "apps", Journal.appField($0)) })
         let transcription = LiveTranscription(
             transcriber: scenario.exactTranscript ? ScriptedTranscriber(scenario.spoken) : try TranscriberFactory.make(settings.transcriber),
             settings: settings.transcriber,
             keepAudio: false, audioTap: apps?.audioTap,
             onSegment: { segment in
-                log("transcript " + TranscribeCommand.render(segment, json: false))
+                log("transcript " + TranscribeCommand.render(segment, json: false), subsystem: "transcription")
                 record.withLock { $0.segments.append(segment) }
                 apps?.submit(segment)
             },
-            onProblem: { log("transcription: \($0)") })
+            onProblem: { log("transcription: \($0)", .warning, subsystem: "transcription") })
         let consumer = PipelineConsumer(lossMode: settings.lossMode) { transcription.attach($0) }
         let session = OmiDeviceSession(client: client, configuration: OmiDeviceConfiguration(), consumer: consumer)
         haptic.attach(session)

@@ -107,6 +107,17 @@ struct LiveRunTests {
         #expect(exposition.contains("omi_bridge_device_battery_percent 87"), "\(exposition)")
         #expect(exposition.contains("omi_bridge_device_connected 1"), "\(exposition)")
 
+        // `status --url` reads the same from the running daemon.
+        let status = try await CLI.run(["status", "--config", config, "--url", "http://127.0.0.1:\(port)", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let server = try #require(report["server"] as? [String: Any], "\(status.stdout)")
+        #expect((server["readyz"] as? [String: Any])?["status"] as? String == "ready", "\(server)")
+        let headlines = try #require(server["metrics"] as? [String: Any], "\(server)")
+        #expect(headlines["omi_bridge_device_connected"] as? Int == 1, "\(headlines)")
+        #expect(headlines["omi_bridge_device_battery_percent"] as? Int == 87, "\(headlines)")
+        #expect((headlines["omi_bridge_audio_notifications_received_total"] as? Int ?? 0) > 0, "\(headlines)")
+
         bridge.terminate()
         #expect(await eventually(timeout: .seconds(15)) { !bridge.isRunning })
         #expect(bridge.terminationReason == .exit && bridge.terminationStatus == 0, "\(Self.text(log))")

@@ -29,6 +29,7 @@ struct SystemdNotifyTests {
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = path
         environment["WATCHDOG_USEC"] = "200000"
+        environment["JOURNAL_STREAM"] = "8:12345"  // stdout is "the journal": priority prefixes, metadata fields
         // Read as systemd does, while the daemon runs (a datagram socket queues only a few messages).
         let received = Mutex<[String]>([])
         let reader = Thread {
@@ -42,7 +43,9 @@ struct SystemdNotifyTests {
             }
         }
         reader.start()
-        let daemon = try CLI.start(["run", "--bus", bus.address, "--stats", "0", "--no-serve"], environment: environment)
+        let output = bus.directory.appendingPathComponent("journal.log").path
+        let daemon = try CLI.start(
+            ["run", "--bus", bus.address, "--stats", "0", "--no-serve", "--no-transcribe"], environment: environment, log: output)
         #expect(await eventually { received.withLock { $0.contains("STATUS=streaming from C4:3A:92:0B:5E:01") } })
         #expect(await eventually { received.withLock { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 } })
         daemon.terminate()  // SIGTERM, as systemd stops the unit
@@ -54,5 +57,9 @@ struct SystemdNotifyTests {
         #expect(messages.contains("STATUS=streaming from C4:3A:92:0B:5E:01"))
         #expect(messages.filter { $0 == "WATCHDOG=1" }.count >= 3)
         #expect(messages.last == "STOPPING=1")
+        let journal = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(journal.contains("<6>state: streaming subsystem=device device=C4:3A:92:0B:5E:01"), "\(journal)")
+        #expect(journal.contains { $0.hasPrefix("<4>disconnected: ") && $0.hasSuffix("subsystem=device device=C4:3A:92:0B:5E:01") }, "\(journal)")
+        #expect(journal.allSatisfy { $0.hasPrefix("<") }, "every line carries its priority: \(journal)")
     }
 }
