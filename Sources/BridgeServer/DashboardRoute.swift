@@ -77,7 +77,7 @@ struct DashboardRoute: Sendable {
           const facts = $("device-facts"); facts.replaceChildren();
           const lines = [["state", device.state], ["device", [device.name, device.address].filter(Boolean).join(" ")],
             ["battery", device.battery != null ? device.battery + "%" : "—"], ["codec", device.codec], ["MTU", device.mtu],
-            ["RSSI", device.rssi != null ? device.rssi + " dBm" : "— (only while scanning)"], ["notify", device.notify],
+            ["RSSI", device.rssi != null ? device.rssi + " dBm (when found)" : "— (BlueZ reports it while scanning)"], ["notify", device.notify],
             ["packets", device.received != null ? device.received + " received, " + device.lost + " lost" +
               (device.received ? " (" + (100 * device.lost / (device.received + device.lost)).toFixed(1) + "%)" : "") : "—"]];
           for (const [k, v] of lines) { facts.append(el("dt", k)); facts.append(el("dd", v ?? "—", k === "state" ? (v === "streaming" ? "ok" : "bad") : "")); }

@@ -51,8 +51,16 @@ struct DeviceEventsStage: Service {
         var device: String?
         let battery = Gauge(label: "omi_bridge_device_battery_percent")
         let connected = Gauge(label: "omi_bridge_device_connected")
+        let rssi = Gauge(label: "omi_bridge_device_rssi_dbm")
         for await event in session.events.cancelOnGracefulShutdown() {
-            if case .connected(let address, _, _) = event { device = address }
+            if case .connected(let address, _, _) = event {
+                device = address
+                // BlueZ reports RSSI while discovering; the connection keeps the value it was found with.
+                if let value = session.device?.rssi {
+                    rssi.record(value)
+                    hub?.publish("device", ["rssi": .integer(Int64(value))])
+                }
+            }
             log(event.description, Self.level(event), subsystem: "device", device.map { [("device", $0)] } ?? [])
             hub?.device(event)
             let stopping = shutdown.hasBegun

@@ -73,7 +73,7 @@ struct StatusCommand: AsyncParsableCommand {
             "omi_bridge_http_requests_total", "omi_bridge_notification_deliveries_total",
             "omi_bridge_notification_queue_depth", "omi_bridge_webhook_requests_total", "omi_bridge_outbox_depth",
             // From `run`: the device and the audio path.
-            "omi_bridge_device_connected", "omi_bridge_device_battery_percent",
+            "omi_bridge_device_connected", "omi_bridge_device_battery_percent", "omi_bridge_device_rssi_dbm",
             "omi_bridge_audio_notifications_received_total", "omi_bridge_audio_notifications_lost_total",
             "omi_bridge_audio_frames_concealed_total", "omi_bridge_audio_decode_errors_total",
             "omi_bridge_stage_restarts_total",

@@ -45,6 +45,7 @@ struct DashboardTests {
         #expect(before.contains("Waiting for speech…"), "\(before)")
         #expect(before.contains("87%") && before.contains("opus 20 ms FS320 (id 21)") && before.contains("MTU\n247"), "\(before)")
         #expect(try await browser.evaluate("document.getElementById('link').dataset.state") == "live")
+        #expect(before.contains("-58 dBm"), "the RSSI the simulated Omi was found with: \(before)")
         #expect(!before.contains(key), "the key is not left in the page")
 
         // The conversation arrives while the page is open.
