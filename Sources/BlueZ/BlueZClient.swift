@@ -19,8 +19,10 @@ public final class BlueZClient: Sendable {
     public let presence: AsyncStream<Bool>
     private let presenceContinuation: AsyncStream<Bool>.Continuation
 
-    /// Connects to `bus`, subscribes to BlueZ's signals and loads its objects.
-    public init(bus: DBusBus) async throws(BlueZError) {
+    /// Connects to `bus`, subscribes to BlueZ's signals and loads its objects. With `waitingForBlueZ` (the daemon,
+    /// which may start before bluetoothd), BlueZ not running yet is not an error: the cache starts empty and is
+    /// loaded when `org.bluez` gets an owner, as after a bluetoothd restart.
+    public init(bus: DBusBus, waitingForBlueZ: Bool = false) async throws(BlueZError) {
         do {
             // 5 ms of read coalescing: StartNotify audio arrives as a signal per notification; batching the reads
             // cuts wake-ups per notification at high rates and adds at most 5 ms to any reply.
@@ -32,7 +34,9 @@ public final class BlueZClient: Sendable {
         }
         (presence, presenceContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
         try await subscribe()
-        try await refresh()
+        do { try await refresh() } catch where waitingForBlueZ && error.kind == .bluezNotRunning {
+            presenceContinuation.yield(false)
+        }
     }
 
     deinit { connection.close() }

@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
         if let adapter = ble.adapter { settings.adapter = adapter }
         let bus: DBusBus = (ble.bus ?? settings.bus).map(DBusBus.address) ?? .system
         let client: BlueZClient
-        do { client = try await BlueZClient(bus: bus) } catch { throw CLIFailure(error.message) }
+        // The daemon may start before bluetoothd: it waits for org.bluez rather than exiting.
+        do { client = try await BlueZClient(bus: bus, waitingForBlueZ: true) } catch { throw CLIFailure(error.message) }
         let database: BridgeDatabase
         do { database = try BridgeDatabase(path: settings.storagePath) } catch { throw CLIFailure(error.description) }
         let registry = PrometheusCollectorRegistry()
@@ -80,47 +81,30 @@ struct RunCommand: AsyncParsableCommand {
         // Device notifications (battery low, disconnected) and the apps' notifications go through the notification
         // centre, whose channels include buzzing this very Omi; queued deliveries stay in the database.
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let haptic = OmiHaptic()
-        let channels = settings.notifications.channels(http: http, haptic: haptic)
-        let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
         let hub = noServe ? nil : LiveHub()
-        // Every notification, the apps' and the device's, is logged and shown live on its way to the centre.
-        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: { log($0, subsystem: "notifications") })) { hub?.notification($0) }
-        let (transcription, apps) = try liveStages(settings, database: database, delivery: delivery, hub: hub)
-        let collected = transcription == nil ? PCMCollector(keep: wavOut != nil) : nil
-        let consumer = PipelineConsumer(lossMode: settings.lossMode) { pipeline in
-            if let transcription { transcription.attach(pipeline) } else { collected?.attach(pipeline) }
-        }
-        var configuration = OmiDeviceConfiguration()
-        configuration.address = settings.address
-        configuration.adapter = settings.adapter
-        configuration.notifyMode = settings.notify
-        let session = OmiDeviceSession(client: client, configuration: configuration, consumer: consumer)
-        haptic.attach(session)
+        var device = OmiDeviceConfiguration()
+        device.address = settings.address
+        device.adapter = settings.adapter
+        device.notifyMode = settings.notify
+        let pipeline = try LivePipeline(
+            settings: settings, database: database, client: client, http: http, device: device,
+            transcriber: noTranscribe ? nil : try TranscriberFactory.make(settings.transcriber), keepAudio: wavOut != nil,
+            observers: .init(
+                segment: { hub?.segment($0) }, webhook: { hub?.webhook($0) }, notification: { hub?.notification($0) }))
+        let consumer = pipeline.consumer
         log("connecting via the \(bus)" + (settings.address.map { " to \($0)" } ?? " to the first Omi found"))
 
         let systemd = SystemdNotifier()
-        let shutdown = DaemonShutdown()
-        // Graceful shutdown runs in reverse order: systemd hears STOPPING=1 first, then the device stage stops and
-        // flushes (the apps' last notifications still reach a running centre), then the HTTP API and the worker.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: DeliveryService(worker: centre.worker))
-        ]
+        var api: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !noServe {
             let app = try await BridgeHTTP.application(
-                settings, database: database, centre: centre, registry: registry, host: host, port: port,
+                settings, database: database, centre: pipeline.centre, registry: registry, host: host, port: port,
                 logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger, live: hub)
-            services.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
+            api.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
         }
-        services.append(.init(service: AudioMetricsStage(consumer: consumer, hub: hub)))
-        services.append(
-            .init(
-                service: DeviceEventsStage(
-                    session: session, centre: delivery, uid: settings.apps.uid, systemd: systemd, shutdown: shutdown, hub: hub)))
-        services.append(
-            .init(
-                service: DeviceStage(session: session, consumer: consumer, transcription: transcription, apps: apps)))
-        services.append(.init(service: SystemdStage(systemd: systemd, shutdown: shutdown)))
+        // Graceful shutdown runs in reverse order: systemd hears STOPPING=1 first, then the device stage stops and
+        // flushes (the apps' last notifications still reach a running centre), then the HTTP API and the worker.
+        let services = pipeline.services(uid: settings.apps.uid, systemd: systemd, hub: hub, first: api)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [], logger: BridgeHTTP.serverLogger))
         systemd.ready(status: "looking for an Omi")
@@ -142,54 +126,15 @@ struct RunCommand: AsyncParsableCommand {
         do { try await group.run(); outcome = nil } catch { outcome = error }
         trigger.cancel()
         reporter.cancel()
-        await channels.close()
+        await pipeline.channels.close()
         try? await http.shutdown()
         if let snapshot = consumer.pipeline?.snapshot() { log(Self.statsLine(snapshot)) }
         if let wavOut {
-            collected?.waitUntilDrained()
-            let samples = transcription?.samples ?? collected?.samples ?? []
+            let samples = pipeline.samples
             try catching { try AudioFile.writeWAV(samples, path: wavOut) }
             log("wrote \(wavOut)")
         }
         if let outcome { throw CLIFailure("the daemon stopped: \(outcome)") }
-    }
-
-    /// The stages after decoding, unless `--no-transcribe`: the configured transcriber, and the apps (when any has a
-    /// webhook) answering into the notification centre. Segments are logged as they come.
-    private func liveStages(
-        _ settings: BridgeSettings, database: BridgeDatabase, delivery: any NotificationDelivery, hub: LiveHub?
-    ) throws(CLIFailure) -> (LiveTranscription?, AppsSession?) {
-        guard !noTranscribe else { return (nil, nil) }
-        let transcriber = try TranscriberFactory.make(settings.transcriber)
-        let measured = Mutex<LiveTranscription?>(nil)
-        let apps = try AppsSession(
-            settings, database: database, delivery: delivery, live: true,
-            observe: { call in
-                hub?.webhook(call)
-                // Speech end → webhook: the last segment's end on the timeline to the moment the request went out.
-                guard call.trigger == .transcriptProcessed, case .success(let response) = call.result,
-                    let end = Self.lastSegmentEnd(call.request.body)
-                else { return }
-                measured.withLock { $0 }?.webhookSent(speechEnd: end, sentAgo: response.latency)
-            }, log: { log($0, subsystem: "apps", Journal.appField($0)) })
-        let transcription = LiveTranscription(
-            transcriber: transcriber, settings: settings.transcriber, keepAudio: wavOut != nil, audioTap: apps?.audioTap,
-            onSegment: { segment in
-                log("transcript " + TranscribeCommand.render(segment, json: false), subsystem: "transcription")
-                hub?.segment(segment)
-                apps?.submit(segment)
-            },
-            onProblem: { log("transcription: \($0)", .warning, subsystem: "transcription") })
-        measured.withLock { $0 = transcription }
-        return (transcription, apps)
-    }
-
-    /// The `end` of the last segment of a `transcript_processed` body.
-    static func lastSegmentEnd(_ body: [UInt8]) -> Double? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let segments = object["segments"] as? [[String: Any]]
-        else { return nil }
-        return segments.last?["end"] as? Double
     }
 
     static let report: @Sendable (SupervisedStage.Event) -> Void = { event in

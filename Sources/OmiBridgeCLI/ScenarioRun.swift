@@ -76,49 +76,34 @@ enum ScenarioRun {
         let clock = ScenarioClock(speed: scenario.speed)
         let record = Mutex(ScenarioObservations())
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let haptic = OmiHaptic()
-        let channels = settings.notifications.channels(http: http, haptic: haptic)
-        let centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
-        // Every notification, the apps' and the device's, is recorded with its moment on the way to the centre.
-        let delivery = ObservedDelivery(next: LoggedDelivery(next: centre, log: { log($0, subsystem: "notifications") })) { n in
-            record.withLock {
-                $0.notifications.append(.init(app: n.appID, category: n.category, title: n.title, body: n.body, at: clock.now))
-            }
-        }
-        let apps = try AppsSession(
-            settings, database: database, delivery: delivery, live: true,
-            observe: { call in record.withLock { $0.calls.append(Self.call(call, at: clock.now)) } }, log: { log($0, subsystem: "apps", Journal.appField($0)) })
-        let transcription = LiveTranscription(
-            transcriber: scenario.exactTranscript ? ScriptedTranscriber(scenario.spoken) : try TranscriberFactory.make(settings.transcriber),
-            settings: settings.transcriber,
-            keepAudio: false, audioTap: apps?.audioTap,
-            onSegment: { segment in
-                log("transcript " + TranscribeCommand.render(segment, json: false), subsystem: "transcription")
-                record.withLock { $0.segments.append(segment) }
-                apps?.submit(segment)
-            },
-            onProblem: { log("transcription: \($0)", .warning, subsystem: "transcription") })
-        let consumer = PipelineConsumer(lossMode: settings.lossMode) { transcription.attach($0) }
-        let session = OmiDeviceSession(client: client, configuration: OmiDeviceConfiguration(), consumer: consumer)
-        haptic.attach(session)
-        let quiet = SystemdNotifier(environment: [:])
-        let shutdown = DaemonShutdown()
+        // Every segment, webhook call and notification (the apps' and the device's) is recorded with its moment.
+        let pipeline = try LivePipeline(
+            settings: settings, database: database, client: client, http: http, device: OmiDeviceConfiguration(),
+            transcriber: scenario.exactTranscript
+                ? ScriptedTranscriber(scenario.spoken) : try TranscriberFactory.make(settings.transcriber),
+            keepAudio: false,
+            observers: .init(
+                segment: { segment in record.withLock { $0.segments.append(segment) } },
+                webhook: { call in record.withLock { $0.calls.append(Self.call(call, at: clock.now)) } },
+                notification: { n in
+                    record.withLock {
+                        $0.notifications.append(
+                            .init(app: n.appID, category: n.category, title: n.title, body: n.body, at: clock.now))
+                    }
+                }))
+        let consumer = pipeline.consumer
         let driver = ScenarioDriver(
             simulator: simulator, consumer: consumer, clock: clock, events: events,
             audioSeconds: Double(samples.count) / 16_000, speed: scenario.speed)
+        let services = pipeline.services(
+            uid: settings.apps.uid, systemd: SystemdNotifier(environment: [:]), hub: nil,
+            last: [.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup)])
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: DeliveryService(worker: centre.worker)),
-                    .init(service: DeviceEventsStage(session: session, centre: delivery, uid: settings.apps.uid, systemd: quiet, shutdown: shutdown)),
-                    .init(service: DeviceStage(session: session, consumer: consumer, transcription: transcription, apps: apps)),
-                    .init(service: SystemdStage(systemd: quiet, shutdown: shutdown)),
-                    .init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigint, .sigterm], logger: BridgeHTTP.serverLogger))
+                services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: BridgeHTTP.serverLogger))
         let outcome: (any Error)?
         do { try await group.run(); outcome = nil } catch { outcome = error }
-        await channels.close()
+        await pipeline.channels.close()
         try? await http.shutdown()
         if let outcome { throw CLIFailure("the scenario stopped: \(outcome)") }
         var observations = record.withLock { $0 }

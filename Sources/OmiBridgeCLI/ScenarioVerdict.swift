@@ -20,8 +20,9 @@ enum ScenarioVerdict {
     static func check(_ expectation: Scenario.Expectation, _ seen: ScenarioObservations) -> (Bool, String) {
         switch expectation {
         case .webhook(let app, let trigger, let pattern):
-            let calls = seen.calls.filter { $0.app == app && (trigger == nil || $0.trigger == trigger) }
-            guard !calls.isEmpty else { return (false, "\(app) was never called" + others(seen, app)) }
+            let tried = seen.calls.filter { $0.app == app && (trigger == nil || $0.trigger == trigger) }
+            let calls = tried.filter { $0.status != nil }  // received: the app answered, whatever it said
+            guard !calls.isEmpty else { return (false, neverReceived(app, tried, seen)) }
             guard let pattern else { return (true, "called \(times(calls.count))") }
             for call in calls {
                 if let text = texts(call).first(where: pattern.matches) {
@@ -56,9 +57,12 @@ enum ScenarioVerdict {
             guard let first = fired.first else { return (true, "nothing fired") }
             return (false, "\(fired.count) fired; the first at \(time(first.at)): \(first.title): \(truncated(first.body, 80))")
         case .memoryCreation(let app, let segments):
-            let calls = seen.calls.filter { $0.app == app && $0.trigger == AppTrigger.memoryCreation.rawValue }
+            let tried = seen.calls.filter { $0.app == app && $0.trigger == AppTrigger.memoryCreation.rawValue }
+            let calls = tried.filter { $0.status != nil }
             guard !calls.isEmpty else {
-                return (false, "no memory_creation call to \(app) (\(seen.segments.count) segments were transcribed)")
+                return (false, tried.isEmpty
+                    ? "no memory_creation call to \(app) (\(seen.segments.count) segments were transcribed)"
+                    : neverReceived(app, tried, seen))
             }
             let counts = calls.map { texts($0).count }
             guard let segments else { return (true, "received \(times(calls.count)) with \(counts) segments") }
@@ -79,6 +83,12 @@ enum ScenarioVerdict {
         if let failure = call.failure { return "\(call.trigger) failed: \(failure)" }
         let status = call.status.map { "HTTP \($0)" } ?? "no answer"
         return "\(call.trigger) \(status)" + (call.response?.ignoredBecause.map { " (\($0))" } ?? "")
+    }
+
+    /// Why an app received nothing: never called, or every call failed (with the first failure).
+    static func neverReceived(_ app: String, _ tried: [ScenarioObservations.Call], _ seen: ScenarioObservations) -> String {
+        guard let first = tried.first else { return "\(app) was never called" + others(seen, app) }
+        return "\(tried.count) calls to \(app) got no answer; the first: " + answer(first)
     }
 
     static func others(_ seen: ScenarioObservations, _ app: String) -> String {

@@ -11,22 +11,10 @@ struct DashboardTests {
     @Test("A person watching the dashboard sees the conversation, the app's webhook calls and its notification live")
     func followsLive() async throws {
         let bus = try PrivateBus()
-        var configuration = SimulatorConfiguration()
-        configuration.loop = false
-        // Six seconds of silence first, so the page is open and live before anyone speaks.
-        let samples = [Int16](repeating: 0, count: 6 * 16_000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 24_000)
-        let simulator = try await BlueZSimulator(
-            bus: .address(bus.address), configuration: configuration, audio: PCMAudio(samples: samples, sampleRate: 16_000))
-        defer { simulator.stop() }
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = try LoopbackHTTPServer { request in
-            guard request.path == "/transcript" else { return .reply(status: 200, body: Array("{}".utf8)) }
-            return .reply(
-                status: 200, body: Array(#"{"notification": {"prompt": "Hello {{user_name}}", "params": ["user_name"]}}"#.utf8))
-        }
+        let (server, program) = try LiveRunTests.coach(dir)
         defer { server.stop() }
-        let (program, _) = try commandFixtures(dir, segment: #"{"text": "remember the deck"}"#)
         let config = try LiveRunTests.config(
             dir, program: program, transcriptURL: "\(server.baseURL)/transcript", memoryURL: "\(server.baseURL)/memory")
         let created = try await CLI.run(["api-keys", "create", "--role", "admin", "--name", "dashboard", "--config", config])
@@ -39,9 +27,23 @@ struct DashboardTests {
 
         let browser = try await HeadlessChromium(url: "http://127.0.0.1:\(port)/#key=\(key)")
         defer { browser.close() }
+        // The page is open and live while the bridge still waits for BlueZ; only then does the Omi appear.
+        let open = await eventually(timeout: .seconds(30)) {
+            (try? await browser.evaluate("document.getElementById('link').dataset.state")) == "live"
+        }
+        let waiting = await browser.text()
+        #expect(open, "\(waiting)")
+        #expect(waiting.contains("waitingForBlueZ"), "the daemon started before BlueZ and waits for it: \(waiting)")
+        var configuration = SimulatorConfiguration()
+        configuration.loop = false
+        let samples = [Int16](repeating: 0, count: 16_000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 24_000)
+        let simulator = try await BlueZSimulator(
+            bus: .address(bus.address), configuration: configuration, audio: PCMAudio(samples: samples, sampleRate: 16_000))
+        defer { simulator.stop() }
         // Live, streaming, and nobody has spoken yet.
-        #expect(await eventually(timeout: .seconds(20)) { await browser.text().contains("streaming") })
+        let streaming = await eventually(timeout: .seconds(20)) { await browser.text().contains("streaming") }
         let before = await browser.text()
+        #expect(streaming, "\(before)")
         #expect(before.contains("Waiting for speech…"), "\(before)")
         #expect(before.contains("87%") && before.contains("opus 20 ms FS320 (id 21)") && before.contains("MTU\n247"), "\(before)")
         #expect(try await browser.evaluate("document.getElementById('link').dataset.state") == "live")

@@ -43,6 +43,18 @@ struct LiveRunTests {
         return config
     }
 
+    /// The app under test: it answers every transcript with a proactive notification for {{user_name}}; the
+    /// transcriber (a `command` program) hears "remember the deck" in every utterance.
+    static func coach(_ dir: URL) throws -> (LoopbackHTTPServer, program: String) {
+        let server = try LoopbackHTTPServer { request in
+            guard request.path == "/transcript" else { return .reply(status: 200, body: Array("{}".utf8)) }
+            return .reply(
+                status: 200, body: Array(#"{"notification": {"prompt": "Hello {{user_name}}", "params": ["user_name"]}}"#.utf8))
+        }
+        let (program, _) = try commandFixtures(dir, segment: #"{"text": "remember the deck"}"#)
+        return (server, program)
+    }
+
     static func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
     @Test("Segments reach the app while the Omi streams; its notification lands in the feed; SIGTERM sends the conversation")
@@ -53,13 +65,8 @@ struct LiveRunTests {
         defer { simulator.stop() }
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = try LoopbackHTTPServer { request in
-            guard request.path == "/transcript" else { return .reply(status: 200, body: Array("{}".utf8)) }
-            return .reply(
-                status: 200, body: Array(#"{"notification": {"prompt": "Hello {{user_name}}", "params": ["user_name"]}}"#.utf8))
-        }
+        let (server, program) = try Self.coach(dir)
         defer { server.stop() }
-        let (program, _) = try commandFixtures(dir, segment: #"{"text": "remember the deck"}"#)
         let config = try Self.config(
             dir, program: program, transcriptURL: "\(server.baseURL)/transcript", memoryURL: "\(server.baseURL)/memory")
         let log = dir.appendingPathComponent("run.log").path
