@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "NotificationsTests",
             dependencies: [
-                "Notifications", "Store", "OmiApps", "DBusKit", "BridgeTesting",
+                "Notifications", "Store", "OmiApps", "DBusKit", "BridgeTesting", "OmiAudio",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 // The loopback SMTP receiver upgrades to TLS (STARTTLS, implicit TLS) with NIOSSLServerHandler.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

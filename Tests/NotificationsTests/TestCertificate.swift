@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import OmiAudio
 import Testing
 
 /// A self-signed certificate made by `openssl` at test time (valid one day), so no key is checked in: `shared()`
@@ -28,22 +29,21 @@ struct TestCertificate: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificatePath = directory.appendingPathComponent("cert.pem").path
         let keyPath = directory.appendingPathComponent("key.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(commonName)", "-days", "1",
+        // posix_spawn and waitpid on this very child (ChildProcess), not Foundation's Process: its waitUntilExit
+        // depends on a dispatch worker to notice the exit, and two tests blocked here at once on the cooperative
+        // pool's two threads would leave none.
+        let arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(commonName)", "-days", "1",
             // Host name verification looks at subjectAltName: the tests connect to 127.0.0.1.
             "-addext", "subjectAltName=\(alternativeNames)",
             "-keyout", keyPath, "-out", certificatePath,
         ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else {
+        let outcome = try ChildProcess.runBlocking("/usr/bin/openssl", arguments, timeout: .seconds(60)).get()
+        guard outcome.status == 0 else {
             throw CocoaError(
                 .fileWriteUnknown,
-                userInfo: [NSLocalizedDescriptionKey: "openssl req exited \(openssl.terminationStatus)"])
+                userInfo: [NSLocalizedDescriptionKey: "openssl req exited \(outcome.status.map(String.init) ?? "on a signal"): "
+                    + String(decoding: outcome.stderr, as: UTF8.self)])
         }
         return TestCertificate(
             certificate: try #require(NIOSSLCertificate.fromPEMFile(certificatePath).first),

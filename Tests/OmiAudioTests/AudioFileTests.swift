@@ -25,11 +25,10 @@ struct AudioFileTests {
     func resamplesRealFile() throws {
         let path = temp("speech.wav")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/espeak-ng")
-        process.arguments = ["-w", path, "testing one two three"]
-        try process.run()
-        process.waitUntilExit()
+        // ChildProcess (posix_spawn + waitpid), not Foundation's Process, whose waitUntilExit needs a free dispatch
+        // worker to notice the exit: this synchronous test holds one of the cooperative pool's.
+        let outcome = try ChildProcess.runBlocking("/usr/bin/espeak-ng", ["-w", path, "testing one two three"], timeout: .seconds(60)).get()
+        #expect(outcome.status == 0)
         let original = try AudioFile.read(path: path)
         #expect(original.sampleRate == 22_050)
         let (audio, notes) = try PCMAudio.load(path: path)
