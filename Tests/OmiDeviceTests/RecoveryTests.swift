@@ -20,6 +20,22 @@ struct RecoveryTests {
         }
     }
 
+    /// The simulator's and the pipeline's counts read together once every delivered notification has arrived (the
+    /// stream goes on, so this is a moment between two notifications), within 20 s.
+    private func settled(_ rig: Rig) async -> (SimulatorStats, PipelineSnapshot)? {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let stats = rig.simulator.stats
+            if let pipeline = rig.consumer.pipeline?.snapshot(), pipeline.reassembly.received == stats.delivered,
+                rig.simulator.stats.delivered == stats.delivered
+            {
+                return (stats, pipeline)
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+
     @Test("Ten forced disconnects give ten reconnects; the audio lost is exactly the gap the simulator made", arguments: [NotifyMode.acquire, .start])
     func tenDisconnects(mode: NotifyMode) async throws {
         let rig = try await Rig(audio: Self.audio, notifyMode: mode, loop: true)
@@ -30,8 +46,8 @@ struct RecoveryTests {
             #expect(await eventually { connections(rig) == round + 1 }, "reconnect \(round)")
             #expect(await streamingAgain(rig, after: before), "streaming after reconnect \(round)")
         }
-        let stats = rig.simulator.stats
-        let pipeline = try #require(rig.consumer.pipeline).snapshot()
+        // The simulator keeps streaming: read both sides at a moment when nothing is in flight between them.
+        let (stats, pipeline) = try #require(await settled(rig), "the bridge never caught up with the simulator")
         #expect(
             stats.disconnects == 10 && stats.connects == 11,
             "\(stats)\n\(rig.events.all.map(\.description).joined(separator: "\n"))")
