@@ -30,7 +30,8 @@ public final class InstantClock: Clock, Sendable {
 }
 
 /// Waits for `condition` to hold, checking every few milliseconds, failing after `timeout`. For conditions
-/// that have no event to await (another process's counters); returns whether it held.
+/// that have no event to await (another process's counters); returns whether it held (checked once more at once
+/// if the task is cancelled).
 public func eventually(
     timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
@@ -38,7 +39,7 @@ public func eventually(
     let deadline = clock.now + timeout
     while clock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
+        do { try await Task.sleep(for: .milliseconds(5)) } catch { break }  // cancelled: stop polling, answer now
     }
     return try await condition()
 }

@@ -24,7 +24,7 @@ struct LivePipeline {
 
     let centre: NotificationCentre
     let channels: ConfiguredChannels
-    /// The centre, with every notification logged and observed on its way in.
+    /// The centre, with every notification observed and logged on its way in (what `run` and `make demo` print).
     let delivery: any NotificationDelivery
     let transcription: LiveTranscription?
     let apps: AppsSession?
@@ -40,8 +40,10 @@ struct LivePipeline {
         let haptic = OmiHaptic()
         channels = settings.notifications.channels(http: http, haptic: haptic)
         centre = settings.notifications.centre(database: database, channels: channels, logger: BridgeHTTP.centreLogger)
-        let delivery = ObservedDelivery(
-            next: LoggedDelivery(next: centre, log: { log($0, subsystem: "notifications") }), observe: observers.notification)
+        let delivery = ObservedDelivery(next: centre) { notification in
+            observers.notification(notification)
+            log("notification \(notification.category): \(notification.title): \(notification.body)", subsystem: "notifications")
+        }
         self.delivery = delivery
         if let transcriber {
             let measured = Mutex<LiveTranscription?>(nil)

@@ -57,12 +57,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-serve"), help: "Do not serve the HTTP API.")
     var noServe = false
 
-    @Option(name: .long, help: "HTTP port (0: any free port); default from server.listen.") var port: Int?
-    @Option(name: .long, help: "HTTP address; anything but loopback exposes the API to the network.") var host: String?
-
-    func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
-    }
+    @OptionGroup var listen: ListenOptions
 
     func run() async throws {
         var settings = try BridgeSettings.load(config)
@@ -98,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
         var api: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !noServe {
             let app = try await BridgeHTTP.application(
-                settings, database: database, centre: pipeline.centre, registry: registry, host: host, port: port,
+                settings, database: database, centre: pipeline.centre, registry: registry, host: listen.host, port: listen.port,
                 logger: BridgeHTTP.serverLogger, centreLogger: BridgeHTTP.centreLogger, live: hub)
             api.append(.init(service: SupervisedStage("http", report: Self.report) { try await app.run() }))
         }

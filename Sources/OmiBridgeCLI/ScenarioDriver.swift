@@ -1,3 +1,4 @@
+import BridgeTesting
 import OmiDevice
 import OmiSimulator
 import ServiceLifecycle
@@ -14,7 +15,7 @@ struct ScenarioDriver: Service {
     let speed: Double
 
     func run() async throws {
-        guard await until(seconds: 30, { simulator.stats.delivered > 0 }) else {
+        guard await eventually(timeout: .seconds(30), { simulator.stats.delivered > 0 }) else {
             throw CLIFailure("the bridge did not connect to the simulated Omi within 30 s")
         }
         clock.start()
@@ -31,24 +32,13 @@ struct ScenarioDriver: Service {
             default: break
             }
         }
-        guard await until(seconds: audioSeconds / speed + 30, { simulator.stats.finished }) else {
+        guard await eventually(timeout: .milliseconds(Int((audioSeconds / speed + 30) * 1000)), { simulator.stats.finished }) else {
             throw CLIFailure("the simulated Omi did not finish streaming")
         }
         // What the simulator sent is in the bridge's pipeline (or counted lost) before the stages are flushed.
-        _ = await until(seconds: 5) {
+        _ = await eventually(timeout: .seconds(5)) { [consumer, simulator] in
             let r = consumer.pipeline?.snapshot().reassembly
             return (r?.received ?? 0) + (r?.lostNotifications ?? 0) >= simulator.stats.delivered + simulator.stats.droppedByLoss
         }
-    }
-
-    /// Polls `condition` every 10 ms for up to `seconds`.
-    private func until(seconds: Double, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-            if Task.isCancelled { return false }
-        }
-        return condition()
     }
 }

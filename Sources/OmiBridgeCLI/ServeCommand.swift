@@ -24,13 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
             Prints 'listening on http://HOST:PORT' once the socket is bound (with --port 0, the port chosen).
             """)
     @OptionGroup var store: StoreOptions
-    @Option(name: .long, help: "Port to listen on (0: any free port).") var port: Int?
-    @Option(name: .long, help: "Address to listen on; anything but loopback exposes the API to the network.")
-    var host: String?
-
-    func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
-    }
+    @OptionGroup var listen: ListenOptions
 
     func run() async throws {
         let settings = try BridgeSettings.load(store.config)
@@ -45,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         let centre = settings.notifications.centre(
             database: database, channels: channels, logger: BridgeHTTP.centreLogger)
         let app = try await BridgeHTTP.application(
-            settings, database: database, centre: centre, registry: registry, host: host, port: port, logger: logger,
+            settings, database: database, centre: centre, registry: registry, host: listen.host, port: listen.port, logger: logger,
             centreLogger: BridgeHTTP.centreLogger)
         let group = ServiceGroup(
             configuration: .init(
