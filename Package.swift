@@ -61,7 +61,8 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Omi apps: manifests, webhooks exactly as the Omi backend sends them, proactive notifications.
@@ -137,7 +138,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "StoreTests", dependencies: ["Store", "BridgeTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
             name: "BridgeServerTests",

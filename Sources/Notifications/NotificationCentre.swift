@@ -78,7 +78,7 @@ public final class NotificationCentre: NotificationDelivery {
         _ notification: BridgeNotification, requested: Set<ChannelName>? = nil, forced: Set<ChannelName> = []
     ) async throws(StoreError) -> Dispatch {
         let createdAt = now()
-        let id = UUID().uuidString
+        let id = UUID.timeOrdered().uuidString
         let (tenant, user) = try database.preferences.preferences(tenantAndUser: notification.userID)
         let chosen = policy.channels(
             category: notification.category, requested: requested, forced: forced, tenant: tenant, user: user)
@@ -188,7 +188,7 @@ public final class NotificationCentre: NotificationDelivery {
         lastError: String? = nil
     ) -> DeliveryRecord {
         DeliveryRecord(
-            id: UUID().uuidString, notificationID: message.notificationID, userID: message.userID,
+            id: UUID.timeOrdered().uuidString, notificationID: message.notificationID, userID: message.userID,
             channel: channel.rawValue, status: status, attemptCount: status == .sent ? 1 : 0, lastError: lastError,
             nextAttemptAt: message.createdAt, createdAt: message.createdAt, updatedAt: message.createdAt,
             eventCategory: message.category, title: message.title, notificationCreatedAt: message.createdAt,

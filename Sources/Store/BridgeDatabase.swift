@@ -16,9 +16,16 @@ public struct BridgeDatabase: Sendable {
     public let path: String
     /// The GRDB connection (a `DatabasePool` for files, a `DatabaseQueue` in memory), for the stores of this module.
     let writer: any DatabaseWriter
+    /// Checkpoints the WAL off the commit path (nil in memory, where there is no WAL).
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the database file at `path`, creating its parent directories, and migrates it.
     public init(path: String) throws(StoreError) {
+        try self.init(path: path, checkpointing: WALCheckpointer.Settings())
+    }
+
+    /// ``init(path:)`` with the checkpointer's thresholds and queue given (tests).
+    init(path: String, checkpointing settings: WALCheckpointer.Settings) throws(StoreError) {
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(
@@ -33,12 +40,22 @@ public struct BridgeDatabase: Sendable {
         // Another process (the CLI's `explain`, a backup) may hold the write lock briefly: wait instead of failing.
         configuration.busyMode = .timeout(5)
         let pool: DatabasePool
+        let checkpointer: WALCheckpointer
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            checkpointer = try WALCheckpointer(path: path, settings)
+            try pool.writeWithoutTransaction { db in
+                // Durable on answer: a commit returns once the WAL is on disk. GRDB's pool sets NORMAL, under
+                // which a power cut can lose the last commits; the group commit is what keeps FULL affordable.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                // After the checkpointer resets the WAL, its file shrinks back to this size.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
+                checkpointer.install(on: db)
+            }
         } catch {
             throw StoreError(path: path, doing: "opening", reason: Self.reason(for: error))
         }
-        try self.init(path: path, migrating: pool)
+        try self.init(path: path, migrating: pool, checkpointer: checkpointer)
     }
 
     /// A fresh, empty, migrated in-memory database, for unit tests. Each call returns a separate database.
@@ -49,12 +66,13 @@ public struct BridgeDatabase: Sendable {
         } catch {
             throw StoreError(path: ":memory:", doing: "opening", reason: Self.reason(for: error))
         }
-        return try BridgeDatabase(path: ":memory:", migrating: queue)
+        return try BridgeDatabase(path: ":memory:", migrating: queue, checkpointer: nil)
     }
 
-    private init(path: String, migrating writer: any DatabaseWriter) throws(StoreError) {
+    private init(path: String, migrating writer: any DatabaseWriter, checkpointer: WALCheckpointer?) throws(StoreError) {
         self.path = path
         self.writer = writer
+        self.checkpointer = checkpointer
         do {
             try StoreMigrations.migrator.migrate(writer)
         } catch {
@@ -67,6 +85,9 @@ public struct BridgeDatabase: Sendable {
     public func appliedMigrations() throws(StoreError) -> [String] {
         try read("listing the applied migrations") { db in try StoreMigrations.migrator.appliedMigrations(db) }
     }
+
+    /// The bytes the WAL file is truncated back to after a reset (4 MiB).
+    static let walSizeLimit = 4 << 20
 
     /// A trivial read (`SELECT 1`), for the readiness probe: throws when the file cannot be read.
     public func ping() throws(StoreError) {

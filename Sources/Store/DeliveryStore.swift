@@ -31,7 +31,7 @@ public struct DeliveryStore: Sendable {
             throw StoreError(path: database.path, doing: doing, reason: "the payload is not a JSON object")
         }
         let record = DeliveryRecord(
-            id: UUID().uuidString, notificationID: notificationID, userID: userID, channel: channel, status: status,
+            id: UUID.timeOrdered().uuidString, notificationID: notificationID, userID: userID, channel: channel, status: status,
             attemptCount: status == .sent ? 1 : 0, lastError: lastError, nextAttemptAt: now, createdAt: now,
             updatedAt: now, eventCategory: eventCategory, title: title, notificationCreatedAt: notificationCreatedAt,
             payload: payload)

@@ -26,7 +26,7 @@ public struct FeedStore: Sendable {
             throw StoreError(path: database.path, doing: doing, reason: "metadata is not a JSON object")
         }
         let item = FeedItem(
-            id: id ?? UUID().uuidString, userID: userID, appID: appID, eventCategory: eventCategory, title: title,
+            id: id ?? UUID.timeOrdered().uuidString, userID: userID, appID: appID, eventCategory: eventCategory, title: title,
             subtitle: subtitle, message: message, isRead: false, metadata: metadata, createdAt: now)
         try database.write(doing) { db in try Self.write(item, db) }
         return item
