@@ -24,9 +24,11 @@ public final class BlueZClient: Sendable {
     /// loaded when `org.bluez` gets an owner, as after a bluetoothd restart.
     public init(bus: DBusBus, waitingForBlueZ: Bool = false) async throws(BlueZError) {
         do {
-            // 5 ms of read coalescing: StartNotify audio arrives as a signal per notification; batching the reads
-            // cuts wake-ups per notification at high rates and adds at most 5 ms to any reply.
-            connection = try DBusConnection(bus: bus, coalescing: .milliseconds(5))
+            // 20 ms of read coalescing: StartNotify audio arrives as a signal per notification; batching the reads
+            // cuts wake-ups per notification (5 → 20 ms: 22 → 11 µs each at 1k/s) and adds at most 20 ms to a
+            // reply while a stream flows (a call to send ends the wait at once). 20 ms is one CV1 frame, nothing
+            // next to the endpointer's 600 ms, and the same cap as the AcquireNotify reader's pause.
+            connection = try DBusConnection(bus: bus, coalescing: .milliseconds(20))
         } catch {
             throw BlueZError(
                 .bluezNotRunning, "cannot connect to the \(bus): \(error.message) (is dbus running?)",

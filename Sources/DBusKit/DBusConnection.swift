@@ -30,8 +30,9 @@ public final class DBusConnection: Sendable {
 
     /// Opens a private connection (never shared with other users of libdbus in the process), registers with the
     /// bus, and starts the connection's thread. `exit_on_disconnect` is off: losing the bus is reported, not fatal.
-    /// Microseconds the connection's thread waits after handling messages before it polls again (0: never).
-    /// Trades that much latency for far fewer wake-ups when signals arrive at high rates.
+    /// Microseconds the connection's thread waits after handling messages before it polls again (0: never),
+    /// unless a call is to be sent. Trades that much latency on incoming messages for far fewer wake-ups when
+    /// signals arrive at high rates.
     private let coalescing: useconds_t
 
     public init(bus: DBusBus, coalescing: Duration = .zero) throws(DBusError) {
@@ -231,8 +232,10 @@ public final class DBusConnection: Sendable {
             fds[0].revents = 0
             fds[1].revents = 0
             if handled > 0 && coalescing > 0 && commands.withLock({ $0.isEmpty }) {
-                // Busy stream: let more messages arrive, then read them in bulk (fewer wake-ups per message).
-                usleep(coalescing)
+                // Busy stream: let more messages arrive, then read them in bulk (fewer wake-ups per message). A
+                // command (a call to send) ends the wait at once: the wait is on the wake-up pipe alone.
+                var wake = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+                _ = poll(&wake, 1, Int32(max(1, coalescing / 1_000)))
             }
             if poll(&fds, 2, commands.withLock({ $0.isEmpty }) ? timeout : 0) < 0 && errno != EINTR { break }
             if fds[1].revents != 0 {
