@@ -72,8 +72,12 @@ struct DirectNotificationRoute: Sendable {
         let key = String(header.dropFirst("Bearer ".count))
         // 3. A key of this app.
         let app = apps[appID]
-        let valid = (app?.apiKeyHashes ?? []) + ((try? keys.hashes(appID: appID)) ?? [])
-        guard valid.contains(AppKeyStore.hash(key)) else { return try detail("Invalid API key", .forbidden) }
+        let presented = AppKeyStore.hash(key)
+        // The manifest's hashes first: the stored keys are read only when the key is not one of them.
+        let valid =
+            app?.apiKeyHashes.contains(presented) == true
+            || ((try? keys.hashes(appID: appID)) ?? []).contains(presented)
+        guard valid else { return try detail("Invalid API key", .forbidden) }
         // 4. The app exists here; 5. the user has it (the local user, the app enabled).
         guard let app else { return try detail("App not found", .notFound) }
         guard app.enabled, uid == direct.userID else {
