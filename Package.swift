@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "OmiApps", "Store", "Notifications", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // recvmmsg(2) for the AcquireNotify reader: Swift's Glibc module does not expose it.
@@ -145,6 +146,7 @@ let package = Package(
             dependencies: [
                 "BridgeServer", "Store", "OmiApps", "Notifications", "BridgeTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // One registry per test, passed explicitly: the process-wide MetricsSystem is never bootstrapped here.
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -53,7 +53,10 @@ public final class LiveHub: Sendable {
     }
 
     /// Every event from now on, until the stream is dropped.
-    public func subscribe() -> AsyncStream<Event> {
+    public func subscribe() -> AsyncStream<Event> { subscription().events }
+
+    /// ``subscribe()`` with a way to end the stream early (the server shutting down).
+    public func subscription() -> (events: AsyncStream<Event>, end: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(keep))
         let id = state.withLock { s in
             s.nextSubscriber += 1
@@ -63,7 +66,7 @@ public final class LiveHub: Sendable {
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
-        return stream
+        return (stream, { continuation.finish() })
     }
 
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }

@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Store
 
 /// The dashboard's data: `GET /v1/live` (device state and recent events), `GET /v1/live/events` (server-sent
-/// events, recent ones first, then live until the client goes away) and `GET /v1/conversations`.
+/// events, recent ones first, then live until the client goes away or the server shuts down) and
+/// `GET /v1/conversations`.
 struct LiveRoutes: Sendable {
     let hub: LiveHub?
     let conversations: ConversationStore
@@ -16,7 +18,7 @@ struct LiveRoutes: Sendable {
         router.get("/v1/live/events") { _, _ in
             guard let hub else { throw APIError.notFound("No live pipeline runs in this process (start omi-bridge run).") }
             // Subscribe before reading the backlog, so nothing published in between is missed; the ids drop repeats.
-            let live = hub.subscribe()
+            let (live, end) = hub.subscription()
             let backlog = hub.recent()
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream; charset=utf-8"
@@ -30,8 +32,14 @@ struct LiveRoutes: Sendable {
                         try await writer.write(Self.frame(event))
                         last = event.id
                     }
-                    for await event in live where event.id > last {
-                        try await writer.write(Self.frame(event))
+                    // Live until the client goes away or the server shuts down: an open dashboard must not hold up
+                    // a graceful shutdown (Hummingbird waits for requests in flight, and this one never ends).
+                    try await withGracefulShutdownHandler {
+                        for await event in live where event.id > last {
+                            try await writer.write(Self.frame(event))
+                        }
+                    } onGracefulShutdown: {
+                        end()
                     }
                     try await writer.finish(nil)
                 })

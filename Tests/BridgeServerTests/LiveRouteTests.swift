@@ -1,6 +1,14 @@
 import BridgeServer
+import BridgeTesting
 import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("The dashboard and its live data")
 struct LiveRouteTests {
@@ -69,5 +77,81 @@ struct LiveRouteTests {
             #expect(empty.status == 200 && empty.text == #"{"data":[]}"#)
             #expect(try await client.send(.get, "/v1/conversations?limit=0", key: harness.memberKey).status == 400)
         }
+    }
+}
+
+@Suite("Live events and shutdown")
+struct LiveEventsShutdownTests {
+    /// A blocking loopback client: the request, then what the server sends until it closes (or 20 s pass).
+    final class RawClient: Sendable {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        }
+
+        func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), 0) } }
+
+        /// Reads until `marker` has arrived (true) or the connection ends or times out (false).
+        func read(until marker: String, into received: inout String) -> Bool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !received.contains(marker) {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { return false }
+                received += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+            return true
+        }
+
+        /// Whether the server closed the connection (recv returns 0) before the timeout.
+        func closedByServer() -> Bool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 { return true }
+                if n < 0 { return false }
+            }
+        }
+
+        deinit { close(fd) }
+    }
+
+    @Test("An open live-events stream ends at graceful shutdown instead of holding the server up")
+    func streamEndsAtShutdown() async throws {
+        let harness = try ServerHarness()
+        let hub = LiveHub()
+        let port = Mutex<Int?>(nil)
+        let app = BridgeServer.makeApplication(
+            database: harness.database, configuration: .init(host: "127.0.0.1", port: 0), live: hub,
+            onServerRunning: { bound in port.withLock { $0 = bound } })
+        let group = ServiceGroup(services: [app], logger: Logger(label: "test"))
+        let finished = Atomic<Bool>(false)
+        let running = Task {
+            try await group.run()
+            finished.store(true, ordering: .releasing)
+        }
+        defer { running.cancel() }
+        #expect(await eventually { port.withLock { $0 } != nil })
+        let client = try RawClient(port: try #require(port.withLock { $0 }))
+        client.send("GET /v1/live/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(harness.memberKey)\r\n\r\n")
+        var received = ""
+        #expect(client.read(until: ": omi-bridge live events", into: &received), "\(received)")
+        hub.publish("transcript", ["text": .string("hello")])
+        #expect(client.read(until: "event: transcript", into: &received), "\(received)")
+
+        await group.triggerGracefulShutdown()
+        #expect(await eventually { finished.load(ordering: .acquiring) }, "the server still waits for the open stream")
+        #expect(client.closedByServer())
+        #expect(hub.subscriberCount == 0)
     }
 }
