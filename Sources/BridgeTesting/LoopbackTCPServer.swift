@@ -71,7 +71,8 @@ public final class LoopbackTCPServer: Sendable {
     public static let refusedPort = 1
 }
 
-/// One accepted connection, used by one thread: buffered reads (exact counts, lines) and whole writes.
+/// One connection (accepted, or made by ``connect(port:timeout:)``), used by one thread: buffered reads (exact
+/// counts, lines) and whole writes.
 public final class LoopbackConnection {
     public let fd: Int32
     private var buffer: [UInt8] = []
@@ -79,6 +80,28 @@ public final class LoopbackConnection {
     private var closed = false
 
     init(fd: Int32) { self.fd = fd }
+
+    deinit { close() }
+
+    /// A client connection to 127.0.0.1:`port`, whose reads give up (answer nil) after `timeout` seconds.
+    public static func connect(port: Int, timeout: Int = 20) throws -> LoopbackConnection {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw TestServerError("cannot connect to 127.0.0.1:\(port): \(reason)")
+        }
+        return LoopbackConnection(fd: fd)
+    }
 
     /// Exactly `count` bytes, or nil if the peer closed first.
     public func read(exactly count: Int) -> [UInt8]? {
@@ -102,7 +125,17 @@ public final class LoopbackConnection {
         }
     }
 
-    /// Writes everything; false if the peer went away.
+    /// Reads until the peer closes: true for an orderly close, false on a read error or a receive timeout.
+    public func readToEnd() -> Bool {
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return false }
+            buffer += chunk[..<n]
+        }
+    }
+
+        /// Writes everything; false if the peer went away.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
         var sent = 0

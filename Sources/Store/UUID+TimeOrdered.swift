@@ -6,7 +6,7 @@ import Glibc
 
 extension UUID {
     /// A time-ordered (version 7, RFC 9562) UUID: 48 bits of Unix milliseconds, then 74 random bits from glibc's
-    /// `arc4random_buf` (a user-space ChaCha20 generator the kernel seeds).
+    /// `arc4random_buf`.
     ///
     /// For the notification centre's rows (feed items, deliveries), which are made by the thousand a second and
     /// keyed with a unique index: random (version 4) ids land on a random page of that index for every insert,

@@ -6,10 +6,6 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @Suite("The dashboard and its live data")
 struct LiveRouteTests {
     @Test("LiveHub keeps the newest events per kind, merges device state, and hands events to subscribers in order")
@@ -82,50 +78,6 @@ struct LiveRouteTests {
 
 @Suite("Live events and shutdown")
 struct LiveEventsShutdownTests {
-    /// A blocking loopback client: the request, then what the server sends until it closes (or 20 s pass).
-    final class RawClient: Sendable {
-        let fd: Int32
-
-        init(port: Int) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var timeout = timeval(tv_sec: 20, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        }
-
-        func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), 0) } }
-
-        /// Reads until `marker` has arrived (true) or the connection ends or times out (false).
-        func read(until marker: String, into received: inout String) -> Bool {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while !received.contains(marker) {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n <= 0 { return false }
-                received += String(decoding: buffer[0..<n], as: UTF8.self)
-            }
-            return true
-        }
-
-        /// Whether the server closed the connection (recv returns 0) before the timeout.
-        func closedByServer() -> Bool {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n == 0 { return true }
-                if n < 0 { return false }
-            }
-        }
-
-        deinit { close(fd) }
-    }
-
     @Test("An open live-events stream ends at graceful shutdown instead of holding the server up")
     func streamEndsAtShutdown() async throws {
         let harness = try ServerHarness()
@@ -142,16 +94,15 @@ struct LiveEventsShutdownTests {
         }
         defer { running.cancel() }
         #expect(await eventually { port.withLock { $0 } != nil })
-        let client = try RawClient(port: try #require(port.withLock { $0 }))
-        client.send("GET /v1/live/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(harness.memberKey)\r\n\r\n")
-        var received = ""
-        #expect(client.read(until: ": omi-bridge live events", into: &received), "\(received)")
+        let client = try LoopbackConnection.connect(port: try #require(port.withLock { $0 }))
+        client.write(Array("GET /v1/live/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(harness.memberKey)\r\n\r\n".utf8))
+        #expect(client.read(upTo: Array(": omi-bridge live events".utf8)) != nil)
         hub.publish("transcript", ["text": .string("hello")])
-        #expect(client.read(until: "event: transcript", into: &received), "\(received)")
+        #expect(client.read(upTo: Array("event: transcript".utf8)) != nil)
 
         await group.triggerGracefulShutdown()
         #expect(await eventually { finished.load(ordering: .acquiring) }, "the server still waits for the open stream")
-        #expect(client.closedByServer())
+        #expect(client.readToEnd(), "the server closed the stream")
         #expect(hub.subscriberCount == 0)
     }
 }
