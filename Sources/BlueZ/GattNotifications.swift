@@ -128,9 +128,10 @@ final class AcquiredNotifications: GattSubscription {
     static let targetBatch: Int64 = 32
     /// Above 20k notifications/s: about `fastTargetBatch` per pause, never more than `fastCoalescing` µs. A socket
     /// pair holds about 278 80-byte datagrams before the sender gets EAGAIN, so a pause leaves room for a sender
-    /// that catches up after being descheduled: 100 per pause (2.5 ms at 40k/s) lost nothing at 25k–60k/s, while a
-    /// fixed 3 ms lost 305 of 180,000 at 60k/s and 5 ms lost 7%. A wake-up costs a context switch, which was a
-    /// fifth of the CPU at 40k/s with 500 µs pauses (1.8–2.1 µs per notification; 2.5 ms: about 0.9 µs).
+    /// that catches up after being descheduled: 100 per pause (2.5 ms at 40k/s) lost nothing in the benchmark runs
+    /// (once 264 of 120,000 in trials, a reader descheduled for milliseconds), while a fixed 3 ms lost 305 of
+    /// 180,000 at 60k/s and 5 ms lost 7%. A wake-up costs a context switch, which was a
+    /// fifth of the CPU at 40k/s with 500 µs pauses (bench/ble/run: 1.73 µs per notification, this: 1.39 µs).
     static let fastCoalescing: Int64 = 3_000
     static let fastTargetBatch: Int64 = 100
     /// A poll that blocked this long found a quiet spell: the rate is measured again from scratch.
@@ -220,10 +221,9 @@ final class AcquiredNotifications: GattSubscription {
             }
             previousDrained = drained
             if drained > 0 && drained < Int64(Self.batch) && rate > 0 {
-                let pause =
-                    rate > 20_000
-                    ? min(Self.fastCoalescing, Self.fastTargetBatch * 1_000_000 / rate)
-                    : min(Self.maxCoalescing, Self.targetBatch * 1_000_000 / rate)
+                let (cap, target) =
+                    rate > 20_000 ? (Self.fastCoalescing, Self.fastTargetBatch) : (Self.maxCoalescing, Self.targetBatch)
+                let pause = min(cap, target * 1_000_000 / rate)
                 if pause > 50 { usleep(useconds_t(pause)) }
             }
             lastWake = now

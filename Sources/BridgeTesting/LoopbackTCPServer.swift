@@ -135,7 +135,7 @@ public final class LoopbackConnection {
         }
     }
 
-        /// Writes everything; false if the peer went away.
+    /// Writes everything; false if the peer went away.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
         var sent = 0

@@ -3,6 +3,7 @@ import BridgeTesting
 import OmiAudio
 import OmiDevice
 import OmiSimulator
+import Synchronization
 import Testing
 
 @Suite("BLE recovery against the simulator")
@@ -23,17 +24,16 @@ struct RecoveryTests {
     /// The simulator's and the pipeline's counts read together once every delivered notification has arrived (the
     /// stream goes on, so this is a moment between two notifications), within 20 s.
     private func settled(_ rig: Rig) async -> (SimulatorStats, PipelineSnapshot)? {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
+        let reading = Mutex<(SimulatorStats, PipelineSnapshot)?>(nil)
+        let caughtUp = await eventually {
             let stats = rig.simulator.stats
-            if let pipeline = rig.consumer.pipeline?.snapshot(), pipeline.reassembly.received == stats.delivered,
+            guard let pipeline = rig.consumer.pipeline?.snapshot(), pipeline.reassembly.received == stats.delivered,
                 rig.simulator.stats.delivered == stats.delivered
-            {
-                return (stats, pipeline)
-            }
-            try? await Task.sleep(for: .milliseconds(2))
+            else { return false }
+            reading.withLock { $0 = (stats, pipeline) }
+            return true
         }
-        return nil
+        return caughtUp ? reading.withLock { $0 } : nil
     }
 
     @Test("Ten forced disconnects give ten reconnects; the audio lost is exactly the gap the simulator made", arguments: [NotifyMode.acquire, .start])
