@@ -133,8 +133,7 @@ struct TranscriberConfigTests {
 /// A program that answers every utterance with `segment` (JSON), and a WAV holding one tone utterance.
 func commandFixtures(_ dir: URL, segment: String) throws -> (program: String, wav: String) {
     let program = dir.appendingPathComponent("fake-whisper").path
-    try "#!/bin/sh\necho '{\"segments\": [\(segment)]}'\n".write(toFile: program, atomically: true, encoding: .utf8)
-    chmod(program, 0o755)
+    try writeExecutable("#!/bin/sh\necho '{\"segments\": [\(segment)]}'\n", to: program)
     let wav = dir.appendingPathComponent("t.wav").path
     try AudioFile.writeWAV(
         [Int16](repeating: 0, count: 8000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 16_000), path: wav)

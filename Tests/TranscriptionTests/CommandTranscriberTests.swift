@@ -1,3 +1,4 @@
+import BridgeTesting
 import Foundation
 import Testing
 import Transcription
@@ -6,8 +7,7 @@ import Transcription
 struct CommandTranscriberTests {
     private func script(_ body: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("omi-cmd-\(UUID().uuidString).sh").path
-        try "#!/bin/sh\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        try writeExecutable("#!/bin/sh\n\(body)\n", to: path)
         return path
     }
 
