@@ -11,11 +11,17 @@ struct OutboxCrashTests {
     func killNine() async throws {
         let dir = try CLI.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // The first POST is held (the app is slow) while the bridge is killed; later ones are answered.
+        // The first POST is held (the app is slow) and the bridge killed while it waits; later ones are answered.
+        // The server's thread kills it on that request's arrival: a test polling for the request can be held up
+        // past the webhook's 15 s read timeout when the parallel suite starves the cooperative pool, and the bridge
+        // would then have given up and exited on its own.
         let gate = DispatchSemaphore(value: 0)
         let answered = Mutex(0)
+        let bridgePID = Atomic<Int32>(0)
         let server = try LoopbackHTTPServer { _ in
             if answered.withLock({ $0 += 1; return $0 }) == 1 {
+                let pid = bridgePID.load(ordering: .acquiring)
+                if pid > 0 { kill(pid, SIGKILL) }
                 gate.wait()
                 return .reset
             }
@@ -40,11 +46,12 @@ struct OutboxCrashTests {
 
         let log = dir.appendingPathComponent("run.log").path
         let bridge = try CLI.start(["transcribe", wav, "--config", config], log: log)
+        bridgePID.store(bridge.processIdentifier, ordering: .releasing)
         // Enqueued, and the delivery is on the wire.
         #expect(
             await eventually { server.requests.count == 1 },
             "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
-        kill(bridge.processIdentifier, SIGKILL)
+        kill(bridge.processIdentifier, SIGKILL)  // already done by the server, unless the request beat the store
         #expect(await eventually { !bridge.isRunning })  // never block a cooperative thread on waitUntilExit
         #expect(bridge.terminationReason == .uncaughtSignal)
 
