@@ -31,9 +31,11 @@ struct DashboardTests {
         let open = await eventually(timeout: .seconds(30)) {
             (try? await browser.evaluate("document.getElementById('link').dataset.state")) == "live"
         }
+        // Read until it shows: one DevTools read can fail under the parallel suite's load, and text() is then "".
+        let waitsForBlueZ = await eventually(timeout: .seconds(10)) { await browser.text().contains("waitingForBlueZ") }
         let waiting = await browser.text()
         #expect(open, "\(waiting)")
-        #expect(waiting.contains("waitingForBlueZ"), "the daemon started before BlueZ and waits for it: \(waiting)")
+        #expect(waitsForBlueZ, "the daemon started before BlueZ and waits for it: \(waiting)")
         var configuration = SimulatorConfiguration()
         configuration.loop = false
         let samples = [Int16](repeating: 0, count: 16_000) + TestTone.make(seconds: 1) + [Int16](repeating: 0, count: 24_000)
