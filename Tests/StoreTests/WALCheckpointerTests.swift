@@ -29,12 +29,22 @@ struct WALCheckpointerTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("bridge.sqlite")
-        let database = try BridgeDatabase(path: path, checkpointing: .init(threshold: 20, hardLimit: 100_000))
+        // The checkpointer's queue is held during the commits, so what the WAL holds after them is not racing a
+        // checkpoint that has already restarted it.
+        let held = DispatchQueue(label: "held checkpointer")
+        held.suspend()
+        var released = false
+        defer { if !released { held.resume() } }  // a suspended queue must not be released
+        let database = try BridgeDatabase(path: path, checkpointing: .init(threshold: 20, hardLimit: 100_000, queue: held))
         let checkpointer = try #require(database.checkpointer)
         for _ in 0..<60 { _ = try database.facts.add(text: Self.text, source: .user, now: instant()) }
+        // No commit checkpointed: the WAL grew past the threshold, and the checkpoint waits on the queue.
+        #expect(checkpointer.counts.walPages >= 20)
+        #expect(checkpointer.counts.background == 0)
+        held.resume()
+        released = true
         #expect(await eventually { checkpointer.counts.background >= 1 })
         #expect(checkpointer.counts.inline == 0)
-        #expect(checkpointer.counts.walPages >= 20)
         // Once checkpointed, a commit starts the WAL again from its beginning instead of growing it.
         #expect(try await eventually {
             _ = try database.facts.add(text: Self.text, source: .user, now: instant())
