@@ -136,12 +136,14 @@ struct TranscriptTriggerTests {
             case "/huge": .reply(status: 200, body: [UInt8](repeating: 0x41, count: 10 << 20))
             case "/badjson": .reply(status: 200, body: Array("<html>".utf8))
             case "/500": .reply(status: 500, body: Array("boom".utf8))
-            case "/slow": .delayed(.seconds(5), status: 200, body: [])
+            case "/slow": .delayed(.seconds(6), status: 200, body: [])
             default: .reset
             }
         }
         defer { server.stop() }
-        let client = WebhookClient(readTimeout: .milliseconds(500))
+        // The read timeout is idle time between reads: 500 ms let a starved event loop under the parallel suite
+        // turn the 10 MB answer into a timeout once. 2 s (4 s deadline) still ends "slow" well before its 6 s.
+        let client = WebhookClient(readTimeout: .seconds(2))
         let sink = RecordingSink()
         let paths = ["huge", "badjson", "500", "slow", "reset"]
         let trigger = TranscriptTrigger(
