@@ -120,23 +120,28 @@ static double cpu_us(void) {
     return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
 }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-
-/* AcquireNotify: the datagrams of the acquired socket, read like omi-bridge's reader: drain with recvmmsg (64 per
- * call), then pause for about 32 datagrams at the estimated rate (at most `cap` µs), above 20k/s for about 100 (at
- * most 3 ms); no pause after a poll that blocked 20 ms or more. Counts into *received and *gaps. */
 static long now_us(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1000000L + t.tv_nsec / 1000;
 }
 
+static double now_s(void) { return now_us() / 1e6; }
+
+
+/* One packet's header: counts it, and a gap when its index does not follow the last one's. */
+static void count_packet(const unsigned char *data, int *last, long *received, long *gaps) {
+    int index = data[0] | data[1] << 8;
+    if (*last >= 0 && ((index - *last) & 0xFFFF) != 1) (*gaps)++;
+    *last = index;
+    (*received)++;
+}
+
 enum { BATCH = 64, SLOT = 1024 };
+
+/* AcquireNotify: the datagrams of the acquired socket, read like omi-bridge's reader: drain with recvmmsg (64 per
+ * call), then pause for about 32 datagrams at the estimated rate (at most `cap` µs), above 20k/s for about 100 (at
+ * most 3 ms); no pause after a poll that blocked 20 ms or more. Counts into *received and *gaps. */
 
 static void read_acquired(int fd, long count, double expected_end, long cap, long *received, long *gaps) {
     static unsigned char buffer[BATCH * SLOT];
@@ -160,12 +165,7 @@ static void read_acquired(int fd, long count, double expected_end, long cap, lon
             int n = recvmmsg(fd, messages, BATCH, MSG_DONTWAIT, NULL);
             if (n <= 0) break;
             for (int i = 0; i < n; i++) {
-                if (messages[i].msg_len < 3) continue;
-                const unsigned char *data = buffer + i * SLOT;
-                int index = data[0] | data[1] << 8;
-                if (last >= 0 && ((index - last) & 0xFFFF) != 1) (*gaps)++;
-                last = index;
-                (*received)++;
+                if (messages[i].msg_len >= 3) count_packet(buffer + i * SLOT, &last, received, gaps);
             }
             drained += n;
             if (n < BATCH) break;
@@ -205,10 +205,7 @@ static void read_signals(DBusConnection *c, long count, double expected_end, use
             int length = 0;
             const unsigned char *data;
             if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_SIGNAL && (data = value_bytes(m, &length)) && length >= 3) {
-                int index = data[0] | data[1] << 8;
-                if (last >= 0 && ((index - last) & 0xFFFF) != 1) (*gaps)++;
-                last = index;
-                (*received)++;
+                count_packet(data, &last, received, gaps);
                 last_seen = now_s();
             }
             dbus_message_unref(m);
