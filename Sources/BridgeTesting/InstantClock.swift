@@ -29,17 +29,21 @@ public final class InstantClock: Clock, Sendable {
     }
 }
 
-/// Waits for `condition` to hold, checking every few milliseconds, failing after `timeout`. For conditions
-/// that have no event to await (another process's counters); returns whether it held (checked once more at once
-/// if the task is cancelled).
+/// Waits for `condition` to hold, failing after `timeout`. For conditions that have no event to await (another
+/// process's counters); returns whether it held (checked once more at once if the task is cancelled). It checks
+/// after 5 ms, then backs off to every 50 ms, so that many waiters (the test suite runs hundreds at once on two
+/// cores) do not load the machine they wait on. The default timeout is generous for the same reason: under the
+/// parallel suite a wait that is only slow must not fail; a condition that never holds still fails, a minute later.
 public func eventually(
-    timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
+    timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
+    var pause = Duration.milliseconds(5)
     while clock.now < deadline {
         if try await condition() { return true }
-        do { try await Task.sleep(for: .milliseconds(5)) } catch { break }  // cancelled: stop polling, answer now
+        do { try await Task.sleep(for: pause) } catch { break }  // cancelled: stop polling, answer now
+        pause = min(pause * 2, .milliseconds(50))
     }
     return try await condition()
 }

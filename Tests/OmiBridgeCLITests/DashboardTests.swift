@@ -28,11 +28,11 @@ struct DashboardTests {
         let browser = try await HeadlessChromium(url: "http://127.0.0.1:\(port)/#key=\(key)")
         defer { browser.close() }
         // The page is open and live while the bridge still waits for BlueZ; only then does the Omi appear.
-        let open = await eventually(timeout: .seconds(30)) {
+        let open = await eventually {
             (try? await browser.evaluate("document.getElementById('link').dataset.state")) == "live"
         }
         // Read until it shows: one DevTools read can fail under the parallel suite's load, and text() is then "".
-        let waitsForBlueZ = await eventually(timeout: .seconds(10)) { await browser.text().contains("waitingForBlueZ") }
+        let waitsForBlueZ = await eventually { await browser.text().contains("waitingForBlueZ") }
         let waiting = await browser.text()
         #expect(open, "\(waiting)")
         #expect(waitsForBlueZ, "the daemon started before BlueZ and waits for it: \(waiting)")
@@ -43,7 +43,7 @@ struct DashboardTests {
             bus: .address(bus.address), configuration: configuration, audio: PCMAudio(samples: samples, sampleRate: 16_000))
         defer { simulator.stop() }
         // Live, streaming, and nobody has spoken yet.
-        let streaming = await eventually(timeout: .seconds(20)) { await browser.text().contains("streaming") }
+        let streaming = await eventually { await browser.text().contains("streaming") }
         let before = await browser.text()
         #expect(streaming, "\(before)")
         #expect(before.contains("Waiting for speech…"), "\(before)")
@@ -53,7 +53,7 @@ struct DashboardTests {
         #expect(!before.contains(key), "the key is not left in the page")
 
         // The conversation arrives while the page is open.
-        let spoken = await eventually(timeout: .seconds(30)) { await browser.text().contains("remember the deck") }
+        let spoken = await eventually { await browser.text().contains("remember the deck") }
         let notified = await eventually { await browser.text().contains("Coach says") }
         let after = await browser.text()
         #expect(spoken && notified, "\(after)")

@@ -74,7 +74,7 @@ struct LiveRunTests {
         defer { bridge.terminate() }
 
         // Live: the transcript webhook is called while the bridge is still running.
-        #expect(await eventually(timeout: .seconds(20)) { server.requests.contains { $0.path == "/transcript" } }, "\(Self.text(log))")
+        #expect(await eventually { server.requests.contains { $0.path == "/transcript" } }, "\(Self.text(log))")
         let transcript = try #require(server.requests.first { $0.path == "/transcript" })
         #expect(transcript.query["uid"] == "u1")
         let body = try #require(try JSONSerialization.jsonObject(with: Data(transcript.body)) as? [String: Any])
@@ -126,7 +126,7 @@ struct LiveRunTests {
         #expect((headlines["omi_bridge_audio_notifications_received_total"] as? Int ?? 0) > 0, "\(headlines)")
 
         bridge.terminate()
-        #expect(await eventually(timeout: .seconds(15)) { !bridge.isRunning })
+        #expect(await eventually { !bridge.isRunning })
         #expect(bridge.terminationReason == .exit && bridge.terminationStatus == 0, "\(Self.text(log))")
         let memory = try #require(server.requests.first { $0.path == "/memory" }, "\(Self.text(log))")
         let conversation = try #require(try JSONSerialization.jsonObject(with: Data(memory.body)) as? [String: Any])
@@ -153,9 +153,9 @@ struct LiveRunTests {
         let log = dir.appendingPathComponent("run.log").path
         let first = try CLI.start(["run", "--config", config, "--bus", bus.address, "--stats", "0", "--no-serve"], log: log)
         defer { first.terminate() }
-        #expect(await eventually(timeout: .seconds(20)) { server.requests.contains { $0.path == "/transcript" } }, "\(Self.text(log))")
+        #expect(await eventually { server.requests.contains { $0.path == "/transcript" } }, "\(Self.text(log))")
         first.terminate()
-        #expect(await eventually(timeout: .seconds(15)) { !first.isRunning })
+        #expect(await eventually { !first.isRunning })
         #expect(first.terminationStatus == 0, "\(Self.text(log))")
         #expect(server.requests.filter { $0.path == "/memory" }.count == 1, "one attempt at shutdown, answered 503")
 
@@ -167,7 +167,7 @@ struct LiveRunTests {
         let again = dir.appendingPathComponent("again.log").path
         let second = try CLI.start(["run", "--config", config, "--bus", bus.address, "--stats", "0", "--no-serve"], log: again)
         defer { second.terminate() }
-        #expect(await eventually(timeout: .seconds(20)) { server.requests.filter { $0.path == "/memory" }.count == 2 }, "\(Self.text(again))")
+        #expect(await eventually { server.requests.filter { $0.path == "/memory" }.count == 2 }, "\(Self.text(again))")
         let attempts = server.requests.filter { $0.path == "/memory" }
         try #require(attempts.count == 2)
         #expect(attempts[0].body == attempts[1].body)

@@ -49,8 +49,8 @@ struct SystemdNotifyTests {
         #expect(await eventually { received.withLock { $0.contains("STATUS=streaming from C4:3A:92:0B:5E:01") } })
         #expect(await eventually { received.withLock { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 } })
         daemon.terminate()  // SIGTERM, as systemd stops the unit
-        #expect(await eventually(timeout: .seconds(10)) { received.withLock { $0.last == "STOPPING=1" } })
-        #expect(await eventually(timeout: .seconds(10)) { !daemon.isRunning })
+        #expect(await eventually { received.withLock { $0.last == "STOPPING=1" } })
+        #expect(await eventually { !daemon.isRunning })
         #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
         let messages = received.withLock { $0 }
         #expect(messages.first == "READY=1\nSTATUS=looking for an Omi")

@@ -158,7 +158,7 @@ struct DeepgramTranscriberTests {
             #expect(peer.texts.map(type) == ["Finalize", "Finalize"])
 
             await transcriber.close()
-            #expect(await eventually(timeout: .seconds(5)) { peer.texts.map(type).last == "CloseStream" })
+            #expect(await eventually { peer.texts.map(type).last == "CloseStream" })
         }
     }
 
@@ -212,11 +212,11 @@ struct DeepgramTranscriberTests {
             @Sendable func keepAlives() -> Int { peer.texts.filter { type($0) == "KeepAlive" }.count }
 
             for n in 1...3 {
-                #expect(await eventually(timeout: .seconds(5)) { clock.sleeperCount == 1 })
+                #expect(await eventually { clock.sleeperCount == 1 })
                 clock.advance(by: .seconds(4))  // short of the interval: the sleeper stays asleep
                 #expect(clock.sleeperCount == 1 && keepAlives() == n - 1)
                 clock.advance(by: .seconds(1))
-                #expect(await eventually(timeout: .seconds(5)) { keepAlives() == n }, "after \(n) intervals")
+                #expect(await eventually { keepAlives() == n }, "after \(n) intervals")
             }
             #expect(clock.asked.allSatisfy { $0 == .seconds(5) } && clock.asked.count >= 3)
             // The connection is still usable and was never reopened.
