@@ -31,7 +31,12 @@ struct AudioBytesTriggerTests {
 
     @Test("Latest wins: a chunk not yet sent when the next is ready is replaced by it")
     func latestWins() async throws {
-        let server = try LoopbackHTTPServer { _ in .delayed(.milliseconds(800), status: 200, body: []) }
+        // The app holds each request until the test lets it answer, so chunk 1 is in flight while 2 and 3 are cut.
+        let gate = DispatchSemaphore(value: 0)
+        let server = try LoopbackHTTPServer { _ in
+            gate.wait()
+            return .reply(status: 200, body: [])
+        }
         defer { server.stop() }
         let client = WebhookClient()
         let trigger = AudioBytesTrigger(
@@ -42,6 +47,7 @@ struct AudioBytesTriggerTests {
         #expect(await eventually { server.requests.count == 1 })  // chunk 1 is in flight (the app is slow)
         await trigger.submit([Int16](repeating: 2, count: 16_001))
         await trigger.submit([Int16](repeating: 3, count: 16_001))
+        for _ in 0..<3 { gate.signal() }  // enough for all three, so a wrong implementation fails instead of hanging
         await trigger.finish()
         await running.value
         await client.shutdown()

@@ -62,8 +62,11 @@ struct OpenAIChatGeneratorTests {
             }
         }
         defer { server.stop() }
+        // Only the slow server is meant to time out; the others answer at once, so their timeout is generous enough
+        // that a loaded machine cannot turn a wrong answer into a timeout.
+        let timeout: Duration = mode == "slow" ? .milliseconds(500) : .seconds(10)
         let generator = OpenAIChatGenerator(
-            options: .init(baseURL: server.baseURL, model: "m", apiKey: "sk-secret", timeout: .milliseconds(500)))
+            options: .init(baseURL: server.baseURL, model: "m", apiKey: "sk-secret", timeout: timeout))
         let error = await #expect(throws: TextGeneratorError.self) { try await generator.complete(prompt: "x") }
         #expect(error?.kind == kind, "\(String(describing: error))")
         #expect(error?.message.contains("sk-secret") == false)

@@ -45,7 +45,7 @@ struct TranscriptTriggerTests {
         // After a quiet spell, a segment goes out at once (no tick to wait for).
         await trigger.submit(segment("one", at: 0))
         #expect(await eventually { server.requests.count == 1 })
-        #expect(texts(server.requests[0]) == ["one"])
+        #expect(server.requests.map(texts) == [["one"]])
         // Within the next second, segments wait for it to pass and go out together.
         #expect(await eventually { clock.sleeperCount == 1 })
         await trigger.submit(segment("two", at: 1))
@@ -54,7 +54,7 @@ struct TranscriptTriggerTests {
         #expect(await trigger.batchesQueued == 1)
         clock.advance(by: .milliseconds(1))
         #expect(await eventually { server.requests.count == 2 })
-        #expect(texts(server.requests[1]) == ["two", "three"])
+        #expect(server.requests.map(texts) == [["one"], ["two", "three"]])
         // A second with nothing new sends nothing; the next segment after it goes out at once.
         #expect(await eventually { clock.sleeperCount == 1 })
         clock.advance(by: .seconds(1))
@@ -62,7 +62,7 @@ struct TranscriptTriggerTests {
         #expect(await trigger.batchesQueued == 2)
         await trigger.submit(segment("four", at: 9))
         #expect(await eventually { server.requests.count == 3 })
-        #expect(texts(server.requests[2]) == ["four"])
+        #expect(server.requests.map(texts) == [["one"], ["two", "three"], ["four"]])
         #expect(clock.asked.allSatisfy { $0 == .seconds(1) } && clock.asked.count == 3)
         await trigger.finish()
         await running.value

@@ -105,7 +105,12 @@ struct WebhookGoldenTests {
 struct WebhookClientLimitTests {
     @Test("At most maxInFlight requests are on the wire at once; the rest wait their turn and all arrive")
     func inFlightLimit() async throws {
-        let server = try LoopbackHTTPServer { _ in .delayed(.milliseconds(400), status: 200, body: []) }
+        // Each request is held until the test lets it answer, so what is on the wire stays on the wire.
+        let gate = DispatchSemaphore(value: 0)
+        let server = try LoopbackHTTPServer { _ in
+            gate.wait()
+            return .reply(status: 200, body: [])
+        }
         defer { server.stop() }
         let client = WebhookClient(maxInFlight: 4)
         let posts = Task {
@@ -117,6 +122,7 @@ struct WebhookClientLimitTests {
         }
         #expect(await eventually { server.requests.count >= 4 })
         #expect(server.requests.count == 4)  // unlimited, all 10 would be in by now
+        for _ in 0..<10 { gate.signal() }
         await posts.value
         #expect(server.requests.count == 10)
         await client.shutdown()

@@ -48,14 +48,16 @@ struct BLECommandTests {
         let wav = dir.appendingPathComponent("tone.wav").path
         try AudioFile.writeWAV((0..<16_000).map { Int16(5000 * sin(Double($0) * 0.1)) }, path: wav)
         let log = dir.appendingPathComponent("simulator.log").path
+        // --duration is only a safety net (the defer ends the simulator): long enough that a loaded machine's slow
+        // start cannot outlive it before scan and record have run.
         let simulator = try CLI.start([
-            "simulate", "--bus", bus.address, "--audio", wav, "--speed", "4", "--duration", "20", "--mtu", "185",
+            "simulate", "--bus", bus.address, "--audio", wav, "--speed", "4", "--duration", "300", "--mtu", "185",
         ], log: log)
         defer { simulator.terminate() }
         let watcher = try DBusConnection(bus: .address(bus.address))
         #expect(await eventually { (try? await watcher.nameOwner("org.bluez")) != nil }, "simulator never owned org.bluez; running: \(simulator.isRunning); said: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         watcher.close()
-        let scan = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "0.5", "--json"])
+        let scan = try await CLI.run(["scan", "--bus", bus.address, "--timeout", "3", "--json"])
         #expect(scan.status == 0, "\(scan.stderr)")
         let device = try JSONSerialization.jsonObject(with: Data(scan.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "{}".utf8)) as? [String: Any]
         #expect(device?["address"] as? String == "C4:3A:92:0B:5E:01")
