@@ -1,4 +1,5 @@
 import Foundation
+public import Dispatch
 import OmiAudio
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class LoopbackHTTPServer: Sendable {
         case reply(status: Int, headers: [String: String] = [:], body: [UInt8] = [])
         /// Waits before answering (a slow server).
         case delayed(Duration, status: Int, body: [UInt8])
+        /// Holds the request until `gate` is signalled, then answers (an app that is busy until the test says).
+        case held(DispatchSemaphore, status: Int, body: [UInt8])
         /// Closes the connection without answering.
         case reset
     }
@@ -52,6 +55,9 @@ public final class LoopbackHTTPServer: Sendable {
                 connection.write(Self.response(status: status, headers: headers, body: body))
             case .delayed(let delay, let status, let body):
                 Thread.sleep(forTimeInterval: delay.seconds)
+                connection.write(Self.response(status: status, headers: [:], body: body))
+            case .held(let gate, let status, let body):
+                gate.wait()
                 connection.write(Self.response(status: status, headers: [:], body: body))
             }
         }

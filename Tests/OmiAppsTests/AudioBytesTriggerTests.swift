@@ -33,10 +33,7 @@ struct AudioBytesTriggerTests {
     func latestWins() async throws {
         // The app holds each request until the test lets it answer, so chunk 1 is in flight while 2 and 3 are cut.
         let gate = DispatchSemaphore(value: 0)
-        let server = try LoopbackHTTPServer { _ in
-            gate.wait()
-            return .reply(status: 200, body: [])
-        }
+        let server = try LoopbackHTTPServer { _ in .held(gate, status: 200, body: []) }
         defer { server.stop() }
         let client = WebhookClient()
         let trigger = AudioBytesTrigger(

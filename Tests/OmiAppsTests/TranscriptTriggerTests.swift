@@ -73,10 +73,7 @@ struct TranscriptTriggerTests {
     func perAppQueues() async throws {
         // The slow app holds each request until the test lets it answer.
         let gate = DispatchSemaphore(value: 0)
-        let slow = try LoopbackHTTPServer { _ in
-            gate.wait()
-            return .reply(status: 200, body: Array("{}".utf8))
-        }
+        let slow = try LoopbackHTTPServer { _ in .held(gate, status: 200, body: Array("{}".utf8)) }
         let fast = try LoopbackHTTPServer { _ in .reply(status: 200, body: Array("{}".utf8)) }
         defer { slow.stop(); fast.stop() }
         let client = WebhookClient()

@@ -107,10 +107,7 @@ struct WebhookClientLimitTests {
     func inFlightLimit() async throws {
         // Each request is held until the test lets it answer, so what is on the wire stays on the wire.
         let gate = DispatchSemaphore(value: 0)
-        let server = try LoopbackHTTPServer { _ in
-            gate.wait()
-            return .reply(status: 200, body: [])
-        }
+        let server = try LoopbackHTTPServer { _ in .held(gate, status: 200, body: []) }
         defer { server.stop() }
         let client = WebhookClient(maxInFlight: 4)
         let posts = Task {
